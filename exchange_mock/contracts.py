@@ -1,0 +1,180 @@
+"""Perpetual contracts and maintenance-margin tiers, loaded from the bundled tables.
+
+``data/contracts.csv`` has one row per symbol; ``data/maint_tiers.csv`` one row per tier of a
+named ladder that contracts refer to. Each row says whether its values are ``public`` (from the
+BingX reference: BTC-USDT's precision, minimums, leverage, fees and first two tiers; ETH-USDT's
+first tier and leverage) or ``assumed`` (templates: tick from the coin's 2023 price level, step
+such that one step is worth at most 5 USDT, ladder by leverage class). Loading checks that every
+ladder is contiguous and that its maintenance amounts keep the maintenance margin continuous.
+"""
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from decimal import Decimal
+from importlib import resources
+from pathlib import Path
+
+QUOTE = "USDT"
+
+
+def to_venue_symbol(symbol: str) -> str:
+    """``BTCUSDT`` (the data's Binance name) -> ``BTC-USDT`` (the venue's)."""
+    if "-" in symbol:
+        return symbol
+    if not symbol.endswith(QUOTE) or len(symbol) == len(QUOTE):
+        raise ValueError(f"not a USDT pair: {symbol!r}")
+    return f"{symbol[:-len(QUOTE)]}-{QUOTE}"
+
+
+def from_venue_symbol(symbol: str) -> str:
+    """``BTC-USDT`` -> ``BTCUSDT``."""
+    return symbol.replace("-", "")
+
+
+@dataclass(frozen=True, slots=True)
+class MaintTier:
+    tier: int
+    min_value: Decimal
+    max_value: Decimal
+    rate: Decimal
+    amount: Decimal
+    source: str
+
+    def to_api(self, symbol: str) -> dict[str, str]:
+        return {
+            "tier": f"Tier {self.tier}",
+            "symbol": symbol,
+            "minPositionVal": format(self.min_value, "f"),
+            "maxPositionVal": format(self.max_value, "f"),
+            "maintMarginRatio": format(self.rate, "f"),
+            "maintAmount": format(self.amount, "f"),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Contract:
+    symbol: str
+    asset: str
+    contract_id: int
+    price_precision: int
+    quantity_precision: int
+    min_qty: Decimal
+    min_notional: Decimal
+    max_long_leverage: int
+    max_short_leverage: int
+    maker_fee: Decimal
+    taker_fee: Decimal
+    tiers: tuple[MaintTier, ...]
+    source: str
+    note: str
+    tick: Decimal = field(init=False)
+    step: Decimal = field(init=False)
+    tick_f: float = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "tick", Decimal(1).scaleb(-self.price_precision))
+        object.__setattr__(self, "step", Decimal(1).scaleb(-self.quantity_precision))
+        object.__setattr__(self, "tick_f", float(self.tick))
+
+    def max_leverage(self, direction: int) -> int:
+        return self.max_long_leverage if direction > 0 else self.max_short_leverage
+
+    def tier_for(self, position_value: Decimal) -> MaintTier:
+        """The tier whose range holds the position value (the top tier beyond its maximum)."""
+        for tier in self.tiers:
+            if position_value < tier.max_value:
+                return tier
+        return self.tiers[-1]
+
+    def maintenance_margin(self, position_value: Decimal) -> Decimal:
+        tier = self.tier_for(position_value)
+        return position_value * tier.rate - tier.amount
+
+    def to_api(self) -> dict[str, object]:
+        return {
+            "contractId": str(self.contract_id),
+            "symbol": self.symbol,
+            "size": format(self.step, "f"),
+            "quantityPrecision": self.quantity_precision,
+            "pricePrecision": self.price_precision,
+            "feeRate": format(self.taker_fee, "f"),
+            "makerFeeRate": format(self.maker_fee, "f"),
+            "takerFeeRate": format(self.taker_fee, "f"),
+            "tradeMinLimit": 0,
+            "tradeMinQuantity": format(self.min_qty, "f"),
+            "tradeMinUSDT": format(self.min_notional, "f"),
+            "maxLongLeverage": self.max_long_leverage,
+            "maxShortLeverage": self.max_short_leverage,
+            "currency": QUOTE,
+            "asset": self.asset,
+            "status": 1,
+            "apiStateOpen": "true",
+            "apiStateClose": "true",
+            "ensureTrigger": False,
+            "triggerFeeRate": format(self.taker_fee, "f"),
+            "brokerState": False,
+            "launchTime": 0,
+            "maintainTime": 0,
+            "offTime": 0,
+            "displayName": self.symbol,
+        }
+
+
+def _read_rows(path: Path | None, name: str) -> list[dict[str, str]]:
+    if path is None:
+        text = resources.files("exchange_mock").joinpath("data", name).read_text(encoding="utf-8")
+    else:
+        text = (path / name).read_text(encoding="utf-8")
+    return list(csv.DictReader(text.splitlines()))
+
+
+def _load_ladders(rows: list[dict[str, str]]) -> dict[str, tuple[MaintTier, ...]]:
+    ladders: dict[str, list[MaintTier]] = {}
+    for row in rows:
+        ladders.setdefault(row["tiers"], []).append(MaintTier(
+            tier=int(row["tier"]),
+            min_value=Decimal(row["minPositionVal"]),
+            max_value=Decimal(row["maxPositionVal"]),
+            rate=Decimal(row["maintMarginRatio"]),
+            amount=Decimal(row["maintAmount"]),
+            source=row["source"],
+        ))
+    for name, tiers in ladders.items():
+        previous: MaintTier | None = None
+        for tier in tiers:
+            expected_min = previous.max_value if previous else Decimal(0)
+            expected_amount = (previous.amount + tier.min_value * (tier.rate - previous.rate)
+                               if previous else Decimal(0))
+            if tier.min_value != expected_min or tier.amount != expected_amount:
+                raise ValueError(f"maintenance ladder {name} tier {tier.tier} is not continuous")
+            previous = tier
+    return {name: tuple(tiers) for name, tiers in ladders.items()}
+
+
+def load_contracts(directory: Path | None = None) -> dict[str, Contract]:
+    """All contracts by venue symbol, from ``directory`` or the bundled tables."""
+    ladders = _load_ladders(_read_rows(directory, "maint_tiers.csv"))
+    contracts: dict[str, Contract] = {}
+    for index, row in enumerate(_read_rows(directory, "contracts.csv"), start=1):
+        contract = Contract(
+            symbol=row["symbol"],
+            asset=row["symbol"].split("-")[0],
+            contract_id=100000 + index,
+            price_precision=int(row["pricePrecision"]),
+            quantity_precision=int(row["quantityPrecision"]),
+            min_qty=Decimal(row["tradeMinQuantity"]),
+            min_notional=Decimal(row["tradeMinUSDT"]),
+            max_long_leverage=int(row["maxLongLeverage"]),
+            max_short_leverage=int(row["maxShortLeverage"]),
+            maker_fee=Decimal(row["makerFeeRate"]),
+            taker_fee=Decimal(row["takerFeeRate"]),
+            tiers=ladders[row["tiers"]],
+            source=row["source"],
+            note=row["note"],
+        )
+        first = contract.tiers[0].rate + contract.taker_fee
+        if first * max(contract.max_long_leverage, contract.max_short_leverage) >= 1:
+            raise ValueError(f"{contract.symbol}: max leverage would be liquidated on entry")
+        contracts[contract.symbol] = contract
+    return contracts

@@ -1,0 +1,157 @@
+"""The account ledger and the insurance fund: every movement of money, as exact decimals.
+
+The wallet balance changes only through ``Ledger.deposit`` and ``Ledger.post``, and ``check``
+recomputes it from the records: wallet = deposits + sum of entries, to the last digit (sums run
+under a context that raises on any rounding). Entry types are BingX's income types:
+TRADING_FEE, REALIZED_PNL, FUNDING_FEE and INSURANCE_CLEAR (the fund covering a cross deficit);
+``info`` marks liquidation entries. Margin moved into a position is not an entry: it stays part of
+the wallet balance, as on BingX.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from exchange_mock.money import EXACT, ZERO, fmt_money
+
+REALIZED_PNL = "REALIZED_PNL"
+FUNDING_FEE = "FUNDING_FEE"
+TRADING_FEE = "TRADING_FEE"
+INSURANCE_CLEAR = "INSURANCE_CLEAR"
+INCOME_TYPES = (REALIZED_PNL, FUNDING_FEE, TRADING_FEE, INSURANCE_CLEAR)
+LIQUIDATION_INFO = "LIQUIDATION"
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerEntry:
+    tran_id: int
+    ts_ms: int
+    symbol: str
+    income_type: str
+    amount: Decimal
+    info: str
+    trade_id: int
+
+    def to_api(self, asset: str) -> dict[str, Any]:
+        return {
+            "symbol": self.symbol,
+            "incomeType": self.income_type,
+            "income": fmt_money(self.amount),
+            "asset": asset,
+            "info": self.info,
+            "time": self.ts_ms,
+            "tranId": str(self.tran_id),
+            "tradeId": str(self.trade_id) if self.trade_id else "",
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Deposit:
+    ts_ms: int
+    amount: Decimal
+
+
+class Ledger:
+    def __init__(self) -> None:
+        self.entries: list[LedgerEntry] = []
+        self.deposits: list[Deposit] = []
+        self._balance = ZERO
+
+    @property
+    def balance(self) -> Decimal:
+        return self._balance
+
+    def deposit(self, ts_ms: int, amount: Decimal) -> None:
+        self.deposits.append(Deposit(ts_ms, amount))
+        self._balance = EXACT.add(self._balance, amount)
+
+    def post(self, entry: LedgerEntry) -> None:
+        self.entries.append(entry)
+        self._balance = EXACT.add(self._balance, entry.amount)
+
+    def totals(self) -> dict[str, Decimal]:
+        """Sum per income type, recomputed from the entries."""
+        sums = {t: ZERO for t in INCOME_TYPES}
+        for e in self.entries:
+            sums[e.income_type] = EXACT.add(sums[e.income_type], e.amount)
+        return sums
+
+    def check(self) -> tuple[Decimal, Decimal, dict[str, Decimal], list[str]]:
+        """(deposits, entries total, per type, problems) recomputed from the records."""
+        deposits = ZERO
+        for d in self.deposits:
+            deposits = EXACT.add(deposits, d.amount)
+        per_type = self.totals()
+        total = ZERO
+        for t in INCOME_TYPES:
+            total = EXACT.add(total, per_type[t])
+        problems = []
+        if EXACT.add(deposits, total) != self._balance:
+            problems.append(f"wallet {self._balance} != deposits {deposits} + entries {total}")
+        return deposits, total, per_type, problems
+
+
+@dataclass(frozen=True, slots=True)
+class FundEntry:
+    """``amount`` > 0: a liquidation surplus the fund took in; < 0: bad debt it covered."""
+
+    ts_ms: int
+    account: str
+    symbol: str
+    kind: str
+    amount: Decimal
+
+
+class InsuranceFund:
+    SURPLUS = "LIQUIDATION_SURPLUS"
+    BAD_DEBT = "BAD_DEBT"
+
+    def __init__(self, initial: Decimal) -> None:
+        self.initial = initial
+        self.entries: list[FundEntry] = []
+        self._balance = initial
+
+    @property
+    def balance(self) -> Decimal:
+        return self._balance
+
+    def record(self, ts_ms: int, account: str, symbol: str, amount: Decimal) -> None:
+        kind = self.SURPLUS if amount >= 0 else self.BAD_DEBT
+        self.entries.append(FundEntry(ts_ms, account, symbol, kind, amount))
+        self._balance = EXACT.add(self._balance, amount)
+
+    def bad_debt(self) -> Decimal:
+        total = ZERO
+        for e in self.entries:
+            if e.kind == self.BAD_DEBT:
+                total = EXACT.add(total, -e.amount)
+        return total
+
+    def check(self) -> list[str]:
+        total = self.initial
+        for e in self.entries:
+            total = EXACT.add(total, e.amount)
+        return [] if total == self._balance else [f"insurance fund {self._balance} != {total}"]
+
+
+@dataclass(frozen=True)
+class ReconcileReport:
+    """Result of ``Venue.reconcile``: ``ok`` is False exactly when ``problems`` is non-empty."""
+
+    ok: bool
+    wallet: Decimal
+    deposits: Decimal
+    entries_total: Decimal
+    by_type: dict[str, Decimal] = field(default_factory=dict)
+    insurance_fund: Decimal = ZERO
+    bad_debt: Decimal = ZERO
+    problems: tuple[str, ...] = ()
+
+
+class ReconcileError(AssertionError):
+    """Raised by ``Venue.reconcile`` when the books do not add up; carries the report."""
+
+    def __init__(self, report: ReconcileReport) -> None:
+        self.report = report
+        super().__init__("; ".join(report.problems))

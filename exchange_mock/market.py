@@ -1,0 +1,95 @@
+"""The venue core shared by all accounts: contracts, models, clock, prices, ids, insurance fund.
+
+Time and prices enter only through ``advance``. The core keeps a reference to the caller's
+price mapping and converts a symbol's float price to Decimal (``repr``, then the tick) only when
+something needs it: a market order, a resting order that may fill, a position that may be
+liquidated, a funding settlement. So an ``advance`` costs O(symbols with a position or working
+order), whatever the size of the mapping.
+"""
+from __future__ import annotations
+
+import random
+from decimal import Decimal, localcontext
+from typing import Mapping
+
+from exchange_mock.account import Account
+from exchange_mock.config import VenueConfig
+from exchange_mock.contracts import Contract, load_contracts
+from exchange_mock.events import VenueEvent
+from exchange_mock.ids import IdSource
+from exchange_mock.ledger import InsuranceFund
+from exchange_mock.matching import Matcher
+from exchange_mock.models.funding import next_settlement
+from exchange_mock.money import EXACT, price_from_float
+
+_INF = float("inf")
+
+Prices = Mapping[str, float]
+
+
+def _usable(x: object) -> bool:
+    return x is not None and 0 < x < _INF  # type: ignore[operator]
+
+
+class Market:
+    def __init__(self, config: VenueConfig) -> None:
+        self.config = config
+        self.contracts: dict[str, Contract] = load_contracts(config.contracts_dir)
+        self.ids = IdSource(config.seed)
+        self.matcher = Matcher(config.spread, config.slippage, config.fill, config.fee,
+                               random.Random(f"exchange_mock/fill/{config.seed}"))
+        self.funding = config.funding
+        self.liquidation = config.liquidation
+        self.insurance = InsuranceFund(config.insurance_fund)
+        self.accounts: dict[str, Account] = {}
+        self.ts_ms = 0
+        self.next_funding_ms: int | None = None
+        self._prices: Prices = {}
+        self._marks: Prices = {}
+
+    def open_account(self, key: str, initial_balance: Decimal) -> Account:
+        if key in self.accounts:
+            raise ValueError(f"account {key!r} exists")
+        account = Account(self, key, user_id=len(self.accounts) + 1)
+        with localcontext(EXACT):
+            account.deposit(initial_balance)
+        self.accounts[key] = account
+        return account
+
+    def last_price(self, contract: Contract) -> Decimal | None:
+        x = self._prices.get(contract.symbol)
+        return price_from_float(x, contract.tick) if _usable(x) else None
+
+    def mark_price(self, contract: Contract) -> Decimal | None:
+        x = self._marks.get(contract.symbol)
+        if not _usable(x):
+            x = self._prices.get(contract.symbol)
+        return price_from_float(x, contract.tick) if _usable(x) else None
+
+    def funding_time(self) -> int:
+        return self.next_funding_ms if self.next_funding_ms is not None else next_settlement(self.funding, self.ts_ms)
+
+    def advance(self, ts_ms: int, prices: Prices, mark_prices: Prices | None = None) -> list[VenueEvent]:
+        if ts_ms < self.ts_ms:
+            raise ValueError(f"time went backwards: {ts_ms} < {self.ts_ms}")
+        self.ts_ms = ts_ms
+        self._prices = prices
+        self._marks = prices if mark_prices is None else mark_prices
+        marks = self._marks
+        starts = [len(a.events) for a in self.accounts.values()]
+        if self.next_funding_ms is None:
+            self.next_funding_ms = next_settlement(self.funding, ts_ms)
+        elif ts_ms >= self.next_funding_ms:
+            with localcontext(EXACT):
+                while self.next_funding_ms <= ts_ms:
+                    for account in self.accounts.values():
+                        account.settle_funding(self.next_funding_ms)
+                    self.next_funding_ms += self.funding.interval_ms
+        for account in self.accounts.values():
+            if account.active:
+                account.on_prices(prices, marks)
+        events: list[VenueEvent] = []
+        for start, account in zip(starts, self.accounts.values()):
+            if len(account.events) > start:
+                events.extend(account.events[start:])
+        return events

@@ -1,0 +1,57 @@
+"""``violet-sim run``: one scenario, a run directory, a verdict."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from sim.cli.common import UserError, fail_on_user_error
+from sim.progress import progress_bar
+from sim.scenario import load_scenario
+from sim.world import simulate
+
+
+@click.command()
+@click.argument("scenario_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--seed", type=click.IntRange(min=0), default=None, help="Override the scenario's seed.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Run directory (default: runs/<scenario>-seed<N>).")
+@fail_on_user_error
+def run(scenario_file: Path, seed: int | None, out_dir: Path | None) -> None:
+    """Replay SCENARIO_FILE through the engine into the mock venue.
+
+    Exit code 0 when every expectation holds, 1 when one fails, 2 on bad input.
+    """
+    scenario = load_scenario(scenario_file)
+    seed = scenario.seed if seed is None else seed
+    out_dir = out_dir or Path("runs") / f"{scenario.name}-seed{seed}"
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserError(f"{out_dir}: cannot create the run directory ({exc.strerror})") from None
+    with progress_bar(f"{scenario.name}") as progress:
+        result = simulate(scenario, seed=seed, out_dir=out_dir, progress=progress)
+    click.echo(render_summary(result.summary, out_dir))
+    sys.exit(0 if result.passed else 1)
+
+
+def render_summary(s: dict, out_dir: Path) -> str:
+    f = s["facts"]
+    lines = [
+        f"scenario {s['scenario']} (seed {s['seed']}): {'PASSED' if s['passed'] else 'FAILED'}",
+        f"  scans {s['scans_in']:,}: decided {s['decided']:,}, no signal {s['no_signal']:,}, "
+        f"no pick {s['no_pick']:,}, rejected {s['rejected']:,}",
+        f"  gated {s['gated']:,} {f['gated_by_reason']}",
+        f"  orders {s['orders']:,}, fills {s['fills']:,}, trades {s['trades']:,}, liquidations {s['liquidations']}",
+        f"  exits {f['exit_reasons']}",
+        f"  final equity {s['final_equity']} USDT, exchange leverage {f['exchange_leverages']}, "
+        f"max margin use {f['max_margin_utilization']:.1%}",
+    ]
+    for e in s["expectations"]:
+        lines.append(f"  {'ok  ' if e['passed'] else 'FAIL'} {e['name']}: expected {e['expected']}, measured {e['measured']}")
+    for b in s["breaches"]:
+        lines.append(f"  BREACH {b['invariant']} at {b['ts_ms']}: {b['detail']}")
+    lines.append(f"  journal sha256 {s['journal_sha256']}")
+    lines.append(f"  outputs in {out_dir}")
+    return "\n".join(lines)

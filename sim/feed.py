@@ -1,0 +1,136 @@
+"""The scan feed: streams batches, runs the slot-independent decision layer on each whole batch,
+and wakes the simulation only at the scans where something can happen.
+
+A scan needs the simulation when it carries a DECISION (it may become an order or a gated row), or
+while execution is busy (a position, a working order or a request in flight: exits are checked and
+the venue marks the position every scan). All other scans are accounted for in bulk: no simpy event
+per scan and none per asset.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Generator, Iterator
+
+import numpy as np
+import simpy
+
+from sim.clock import Priority, wake_at, wake_after
+from violet_engine import DecisionEngine, ScanBatch
+from violet_engine.decision_batch import OUTCOME_CODE, DecisionBatch
+from violet_engine.types import Outcome
+
+_REJECT = OUTCOME_CODE[Outcome.REJECT]
+
+
+@dataclass(frozen=True, slots=True)
+class ScanTick:
+    """One scan handed to execution: its batch row and the engine's outcome for it."""
+
+    batch: ScanBatch
+    decisions: DecisionBatch
+    row: int
+    scan_index: int  # 0-based position of the scan in the whole replay
+
+    @property
+    def ts_ms(self) -> int:
+        return int(self.batch.ts_ms[self.row])
+
+    def price(self, col: int) -> float:
+        return float(self.batch.prices[self.row, col])
+
+
+class RowPrices:
+    """A read-only mapping ``venue symbol -> price`` over one batch row, resolved lazily so that
+    handing a scan to the venue costs nothing for the assets it does not look at."""
+
+    __slots__ = ("_batch", "_row", "_cols", "_marks")
+
+    def __init__(self, batch: ScanBatch, row: int, cols: dict[str, int], marks: bool = False) -> None:
+        self._batch, self._row, self._cols, self._marks = batch, row, cols, marks
+
+    def __getitem__(self, symbol: str) -> float:
+        j = self._cols[symbol]
+        src = self._batch.marks if self._marks and self._batch.marks is not None else self._batch.prices
+        value = float(src[self._row, j])
+        if value != value or not self._batch.present[self._row, j]:
+            raise KeyError(symbol)
+        return value
+
+    def get(self, symbol: str, default: Any = None) -> Any:
+        try:
+            return self[symbol]
+        except KeyError:
+            return default
+
+    def __contains__(self, symbol: object) -> bool:
+        return self.get(symbol) is not None  # type: ignore[arg-type]
+
+    def __iter__(self) -> Iterator[str]:
+        return (s for s in self._cols if s in self)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    def keys(self) -> list[str]:
+        return list(self)
+
+    def items(self) -> list[tuple[str, float]]:
+        return [(s, self[s]) for s in self]
+
+
+def venue_symbol(asset: str) -> str:
+    """``BTCUSDT`` (scanner) -> ``BTC-USDT`` (venue)."""
+    return f"{asset[:-4]}-USDT" if asset.endswith("USDT") else asset
+
+
+class ScanFeed:
+    """Drives the replay: decide a batch, then deliver the scans that matter to ``deliver``."""
+
+    def __init__(self, env: simpy.Environment, batches: Iterator[ScanBatch], engine: DecisionEngine,
+                 venue: Any, deliver: Callable[[ScanTick], None], busy: Callable[[], bool],
+                 on_batch: Callable[[ScanBatch, DecisionBatch], None]) -> None:
+        self.env = env
+        self.batches = batches
+        self.engine = engine
+        self.venue = venue
+        self.deliver = deliver
+        self.busy = busy
+        self.on_batch = on_batch
+        self.scans_in = 0
+        self.last_ts_ms: int | None = None
+
+    def run(self) -> Generator[simpy.Event, Any, None]:
+        for batch in self.batches:
+            decisions = self.engine.decide_batch(batch)
+            self.on_batch(batch, decisions)
+            yield from self._replay(batch, decisions)
+            self.scans_in += len(batch)
+
+    def _replay(self, batch: ScanBatch, decisions: DecisionBatch) -> Generator[simpy.Event, Any, None]:
+        cols = {venue_symbol(a): j for j, a in enumerate(batch.assets)}
+        signal = decisions.signal_rows()
+        accepted = np.flatnonzero(decisions.outcome != _REJECT)
+        ts = batch.ts_ms
+        n, i = len(batch), 0
+        while i < n:
+            if self.busy():
+                k = int(np.searchsorted(accepted, i))
+                if k == len(accepted):
+                    break
+                j = int(accepted[k])
+            else:
+                k = int(np.searchsorted(signal, i))
+                if k == len(signal):
+                    break
+                j = int(signal[k])
+            t = int(ts[j])
+            if t > self.env.now:
+                yield wake_at(self.env, t, Priority.MARKET)
+            self.last_ts_ms = max(t, self.last_ts_ms or t)
+            self.venue.advance(self.env.now, RowPrices(batch, j, cols),
+                               RowPrices(batch, j, cols, marks=True) if batch.marks is not None else None)
+            self.deliver(ScanTick(batch, decisions, j, self.scans_in + j))
+            if not self.busy():
+                # let execution act on this scan first: it may have just become busy
+                yield wake_after(self.env, 0, Priority.MONITOR)
+            i = j + 1

@@ -1,0 +1,31 @@
+"""Latency of the link between the engine and the venue, per request kind.
+
+Each request takes ``out`` ms to reach the venue and ``back`` ms for the response, drawn from a
+per-kind base plus seeded jitter, so that latency shapes order timing reproducibly.
+"""
+from __future__ import annotations
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class LatencyConfig(BaseModel):
+    """Base one-way latency in ms (default and per request kind) and uniform jitter in ms."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    default_ms: int = Field(default=0, ge=0)
+    per_kind: dict[str, int] = Field(default_factory=dict)
+    jitter_ms: int = Field(default=0, ge=0)
+
+
+class LatencyModel:
+    def __init__(self, config: LatencyConfig, rng: np.random.Generator) -> None:
+        self.config = config
+        self._rng = rng
+
+    def one_way(self, kind: str) -> int:
+        base = self.config.per_kind.get(kind, self.config.default_ms)
+        if self.config.jitter_ms:
+            base += int(self._rng.integers(0, self.config.jitter_ms + 1))
+        return base

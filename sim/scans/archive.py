@@ -1,0 +1,172 @@
+"""Parquet scan archives: the wide columnar layout replays stream from.
+
+Layout: one row per scan with ``ts_ms`` (int64), ``scan_number`` (int64), ``vel_div`` (float64),
+``esof_score`` (float64, null = no score), ``esof_ts_ms`` (int64, null = no timestamp), then one
+``p.<ASSET>`` float64 column per asset (null = asset not in that scan) and optionally ``m.<ASSET>``
+mark prices. The file's key-value metadata holds ``violet.assets`` (JSON list, column order),
+``violet.provenance`` (free text or JSON describing where the scans came from) and
+``violet.funding`` (JSON ``{symbol: [[ts_ms, rate], ...]}``, absent = no funding series).
+Reading goes batch by batch (``iter_batches``), so memory is bounded by the batch size.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Iterable, Iterator
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from sim.scans.source import Funding
+from violet_engine.scan_batch import NO_TS, ScanBatch
+
+PRICE_PREFIX = "p."
+MARK_PREFIX = "m."
+ASSETS_KEY = b"violet.assets"
+PROVENANCE_KEY = b"violet.provenance"
+FUNDING_KEY = b"violet.funding"
+BASE_FIELDS = [
+    ("ts_ms", pa.int64()),
+    ("scan_number", pa.int64()),
+    ("vel_div", pa.float64()),
+    ("esof_score", pa.float64()),
+    ("esof_ts_ms", pa.int64()),
+]
+
+#: Non-dictionary encodings: counters and timestamps are near-arithmetic sequences, vel_div is
+#: noise that a dictionary cannot shrink; prices (on a tick grid) keep the default dictionary.
+ENCODINGS = {"ts_ms": "DELTA_BINARY_PACKED", "scan_number": "DELTA_BINARY_PACKED",
+             "esof_ts_ms": "DELTA_BINARY_PACKED", "vel_div": "BYTE_STREAM_SPLIT"}
+
+
+class ArchiveError(ValueError):
+    """A scan archive that cannot be read as the layout above (names the file and the problem)."""
+
+
+def archive_schema(assets: tuple[str, ...], with_marks: bool, provenance: str = "",
+                   funding: Funding | None = None) -> pa.Schema:
+    fields = [pa.field(n, t) for n, t in BASE_FIELDS]
+    fields += [pa.field(PRICE_PREFIX + a, pa.float64()) for a in assets]
+    if with_marks:
+        fields += [pa.field(MARK_PREFIX + a, pa.float64()) for a in assets]
+    meta = {ASSETS_KEY: json.dumps(list(assets)).encode(), PROVENANCE_KEY: provenance.encode()}
+    if funding:
+        series = {s: [[int(t), float(r)] for t, r in funding[s]] for s in sorted(funding)}
+        meta[FUNDING_KEY] = json.dumps(series, separators=(",", ":")).encode()
+    return pa.schema(fields, metadata=meta)
+
+
+def _has_marks(schema: pa.Schema, assets: tuple[str, ...]) -> bool:
+    return bool(assets) and schema.get_field_index(MARK_PREFIX + assets[0]) >= 0
+
+
+def batch_to_record_batch(batch: ScanBatch, schema: pa.Schema) -> pa.RecordBatch:
+    """One ScanBatch as Arrow columns (absent prices become nulls)."""
+    def price_cols(values: np.ndarray) -> list[pa.Array]:
+        return [pa.array(values[:, j], pa.float64(), mask=~batch.present[:, j]) for j in range(len(batch.assets))]
+
+    cols = [
+        pa.array(batch.ts_ms, pa.int64()),
+        pa.array(batch.scan_number, pa.int64()),
+        pa.array(batch.vel_div, pa.float64()),
+        pa.array(batch.esof_score, pa.float64(), mask=np.isnan(batch.esof_score)),
+        pa.array(batch.esof_ts_ms, pa.int64(), mask=batch.esof_ts_ms == NO_TS),
+    ]
+    cols += price_cols(batch.prices)
+    if _has_marks(schema, batch.assets):
+        cols += price_cols(batch.prices if batch.marks is None else batch.marks)
+    return pa.RecordBatch.from_arrays(cols, schema=schema)
+
+
+def write_archive(path: str | Path, batches: Iterable[ScanBatch], *, with_marks: bool = False,
+                  provenance: str = "", funding: Funding | None = None) -> int:
+    """Stream batches into a Parquet archive; returns the number of scans written.
+
+    The bytes depend only on the scans, the metadata and the batch boundaries (one row group per
+    batch), so rebuilding an archive from the same source gives an identical file.
+    """
+    writer: pq.ParquetWriter | None = None
+    n = 0
+    try:
+        for batch in batches:
+            if writer is None:
+                schema = archive_schema(batch.assets, with_marks, provenance, funding)
+                writer = pq.ParquetWriter(str(path), schema, compression="zstd", compression_level=9,
+                                          use_dictionary=[c for c in schema.names if c not in ENCODINGS],
+                                          column_encoding=ENCODINGS)
+            writer.write_batch(batch_to_record_batch(batch, writer.schema))
+            n += len(batch)
+    finally:
+        if writer is not None:
+            writer.close()
+    return n
+
+
+def record_batch_to_scans(rb: pa.RecordBatch | pa.Table, assets: tuple[str, ...]) -> ScanBatch:
+    """Arrow columns in the archive layout back to a ScanBatch."""
+    def col(name: str) -> pa.Array:
+        return rb.column(rb.schema.get_field_index(name))
+
+    def floats(name: str) -> np.ndarray:
+        return col(name).to_numpy(zero_copy_only=False).astype(np.float64, copy=False)
+
+    def ints(name: str) -> np.ndarray:
+        return np.asarray(col(name).fill_null(NO_TS).to_numpy(zero_copy_only=False), dtype=np.int64)
+
+    n = rb.num_rows
+    prices = np.empty((n, len(assets)))
+    present = np.empty((n, len(assets)), dtype=bool)
+    for j, a in enumerate(assets):
+        present[:, j] = ~np.asarray(col(PRICE_PREFIX + a).is_null().to_numpy(zero_copy_only=False))
+        prices[:, j] = floats(PRICE_PREFIX + a)
+    marks = np.column_stack([floats(MARK_PREFIX + a) for a in assets]) if _has_marks(rb.schema, assets) else None
+    return ScanBatch(
+        assets=assets,
+        ts_ms=ints("ts_ms"),
+        scan_number=ints("scan_number"),
+        vel_div=floats("vel_div"),
+        prices=prices,
+        present=present,
+        esof_score=floats("esof_score"),
+        esof_ts_ms=ints("esof_ts_ms"),
+        marks=marks,
+    )
+
+
+class ParquetScanSource:
+    """Scans from a Parquet archive, streamed in batches of ``batch_size`` rows (a ScanSource)."""
+
+    def __init__(self, path: str | Path, batch_size: int = 65536) -> None:
+        self.path = Path(path)
+        self.batch_size = batch_size
+        try:
+            self._file = pq.ParquetFile(str(self.path))
+        except (OSError, pa.ArrowInvalid) as exc:
+            raise ArchiveError(f"{self.path}: not a readable Parquet scan archive ({exc})") from None
+        meta = self._file.schema_arrow.metadata or {}
+        if ASSETS_KEY not in meta:
+            raise ArchiveError(f"{self.path}: missing metadata key 'violet.assets'")
+        self.assets: tuple[str, ...] = tuple(json.loads(meta[ASSETS_KEY]))
+        self.provenance: str = meta.get(PROVENANCE_KEY, b"").decode()
+        self.funding: Funding = {s: [(int(t), float(r)) for t, r in rows]
+                                 for s, rows in json.loads(meta.get(FUNDING_KEY, b"{}")).items()}
+        names = set(self._file.schema_arrow.names)
+        missing = [n for n, _ in BASE_FIELDS if n not in names] + [
+            PRICE_PREFIX + a for a in self.assets if PRICE_PREFIX + a not in names]
+        if missing:
+            raise ArchiveError(f"{self.path}: missing columns {missing[:5]}")
+
+    @property
+    def num_scans(self) -> int:
+        return self._file.metadata.num_rows
+
+    def time_span(self) -> tuple[int, int] | None:
+        """Earliest and latest ``ts_ms`` (None for an empty archive); reads that column only."""
+        lo_hi = pc.min_max(self._file.read(columns=["ts_ms"]).column(0)).as_py()
+        return None if lo_hi["min"] is None else (lo_hi["min"], lo_hi["max"])
+
+    def batches(self) -> Iterator[ScanBatch]:
+        for rb in self._file.iter_batches(batch_size=self.batch_size):
+            yield record_batch_to_scans(rb, self.assets)

@@ -1,0 +1,23 @@
+"""From a scenario's ``data:`` section to a ScanSource."""
+from __future__ import annotations
+
+from sim.scans.archive import ParquetScanSource
+from sim.scans.candles import CandleScanSource
+from sim.scans.source import ScanSource
+from sim.scans.synthetic import SyntheticScanSource
+from sim.scenario import CandleData, ClickHouseData, DataSource, ParquetData, SyntheticData
+
+
+def open_source(data: DataSource, seed: int) -> ScanSource:
+    """The scan source a scenario names; the run seed also seeds synthetic data."""
+    if isinstance(data, ParquetData):
+        return ParquetScanSource(data.path, batch_size=data.batch_size)
+    if isinstance(data, SyntheticData):
+        return SyntheticScanSource(data.config, seed=seed, batch_size=data.batch_size)
+    if isinstance(data, CandleData):
+        return CandleScanSource(data.dataset, data.assets, data.start, data.end, vel_div=data.vel_div,
+                                seed=seed, batch_size=data.batch_size)
+    if isinstance(data, ClickHouseData):
+        from sim.store.scan_store import ClickHouseScanSource
+        return ClickHouseScanSource(data.dsn, start=data.start, end=data.end, batch_size=data.batch_size)
+    raise TypeError(f"unknown data source {data!r}")

@@ -1,0 +1,183 @@
+"""Scans in and out of ClickHouse as ``ScanBatch`` batches (layout: ``ddl/010_scans.sql``).
+
+A dataset is one imported archive: its rows in ``scans`` plus one ``scan_datasets`` row giving the
+asset column order. Replay reads a time range page by page with a keyset on ``seq`` (each page is
+one bounded query), so memory does not grow with the replay and no cursor is held open between
+pages; the same queries run on a server and on the embedded engine.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterable, Iterator
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+from clickhouse_connect.driver.client import Client
+
+from sim.scans.archive import ParquetScanSource, write_archive
+from sim.store.client import StoreError, require_tables, session
+from sim.store.instants import in_range, to_timestamps
+from sim.store.schema import SCAN_DATASETS, SCANS
+from violet_engine.scan_batch import NO_TS, ScanBatch
+
+DEFAULT_DATASET = "default"
+DEFAULT_BATCH_SIZE = 65_536
+
+
+def _lists(offsets: np.ndarray, values: pa.Array) -> pa.ListArray:
+    return pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), values)
+
+
+def scans_to_arrow(batch: ScanBatch, dataset: str, first_seq: int, with_marks: bool) -> pa.Table:
+    """One batch as ``scans`` rows; only listed assets go into the per-scan arrays."""
+    for name, ms in (("ts_ms", batch.ts_ms), ("esof_ts_ms", batch.esof_ts_ms[batch.esof_ts_ms != NO_TS])):
+        if not in_range(ms).all():
+            raise ValueError(f"{name} outside the DateTime64 range in dataset {dataset!r}")
+    n = len(batch)
+    present = batch.present
+    offsets = np.concatenate([[0], np.cumsum(present.sum(axis=1))])
+    _, cols = np.nonzero(present)  # row-major: scan by scan, assets in column order
+    marks = (batch.marks if batch.marks is not None else batch.prices)[present] if with_marks else np.empty(0)
+    return pa.table({
+        "dataset": pa.array([dataset] * n, pa.string()),
+        "seq": pa.array(np.arange(first_seq, first_seq + n, dtype=np.uint64)),
+        "ts_ms": to_timestamps(batch.ts_ms),
+        "scan_number": pa.array(batch.scan_number, pa.int64()),
+        "vel_div": pa.array(batch.vel_div, pa.float64()),
+        "esof_score": pa.array(batch.esof_score, pa.float64(), mask=np.isnan(batch.esof_score)),
+        "esof_ts_ms": to_timestamps(batch.esof_ts_ms, null=batch.esof_ts_ms == NO_TS),
+        "assets": _lists(offsets, pa.array(np.asarray(batch.assets, dtype=object)[cols], pa.string())),
+        "prices": _lists(offsets, pa.array(batch.prices[present], pa.float64())),
+        "marks": _lists(offsets if with_marks else np.zeros(n + 1, dtype=np.int64), pa.array(marks, pa.float64())),
+    })
+
+
+def arrow_to_scans(page: pa.Table, assets: tuple[str, ...], with_marks: bool) -> ScanBatch:
+    """``scans`` rows (times as ``epoch_ms``/``esof_epoch_ms``) back to a ScanBatch with the
+    dataset's asset columns."""
+    n, k = page.num_rows, len(assets)
+    names = page.column("assets").combine_chunks()
+    rows = np.repeat(np.arange(n), pc.list_value_length(names).to_numpy(zero_copy_only=False))
+    cols = pc.index_in(pc.list_flatten(names).cast(pa.string()), value_set=pa.array(assets, pa.string()))
+    if cols.null_count:
+        raise StoreError("scans row lists an asset missing from its dataset's asset list")
+    cols = cols.to_numpy(zero_copy_only=False)
+
+    def spread(column: str) -> np.ndarray:
+        out = np.full((n, k), np.nan)
+        out[rows, cols] = pc.list_flatten(page.column(column).combine_chunks()).to_numpy(zero_copy_only=False)
+        return out
+
+    present = np.zeros((n, k), dtype=bool)
+    present[rows, cols] = True
+    return ScanBatch(
+        assets=assets,
+        ts_ms=page.column("epoch_ms").to_numpy().astype(np.int64, copy=False),
+        scan_number=page.column("scan_number").to_numpy().astype(np.int64, copy=False),
+        vel_div=page.column("vel_div").to_numpy().astype(np.float64, copy=False),
+        prices=spread("prices"),
+        present=present,
+        esof_score=page.column("esof_score").to_numpy(zero_copy_only=False).astype(np.float64),
+        esof_ts_ms=np.asarray(page.column("esof_epoch_ms").fill_null(NO_TS).to_numpy(zero_copy_only=False), np.int64),
+        marks=spread("marks") if with_marks else None,
+    )
+
+
+def _dataset_rows(client: Client, dataset: str) -> int:
+    return int(client.command(f"SELECT count() FROM {SCANS} WHERE dataset = %(d)s", {"d": dataset}))
+
+
+def store_scans(batches: Iterable[ScanBatch], dsn: str | None = None, dataset: str = DEFAULT_DATASET, *,
+                provenance: str = "", replace: bool = False) -> int:
+    """Write a stream of batches as one dataset; returns the number of scans stored.
+
+    The dataset is registered only after its last row, so an interrupted import is never
+    replayed as if complete; it must be redone with ``replace``.
+    """
+    with session(dsn) as client:
+        require_tables(client, [SCANS, SCAN_DATASETS])
+        if replace:
+            client.command(f"ALTER TABLE {SCANS} DROP PARTITION %(d)s", {"d": dataset})
+            client.command(f"DELETE FROM {SCAN_DATASETS} WHERE dataset = %(d)s", {"d": dataset})
+        elif _dataset_rows(client, dataset) or _registry(client, dataset):
+            raise StoreError(f"scan dataset {dataset!r} already exists (use --replace to overwrite it)")
+        assets: tuple[str, ...] | None = None
+        with_marks = False
+        n = 0
+        for batch in batches:
+            if assets is None:
+                assets, with_marks = batch.assets, batch.marks is not None
+            elif batch.assets != assets:
+                raise StoreError(f"scan dataset {dataset!r}: batches with different asset columns")
+            client.insert_arrow(SCANS, scans_to_arrow(batch, dataset, n, with_marks))
+            n += len(batch)
+        client.insert(SCAN_DATASETS, [[dataset, list(assets or ()), with_marks, provenance]],
+                      column_names=["dataset", "assets", "with_marks", "provenance"])
+    return n
+
+
+def import_scans(path: str | Path, dsn: str | None = None, dataset: str | None = None, *,
+                 replace: bool = False, batch_size: int = DEFAULT_BATCH_SIZE) -> int:
+    """A Parquet scan archive into ClickHouse (dataset name defaults to the file's stem)."""
+    source = ParquetScanSource(path, batch_size=batch_size)
+    return store_scans(source.batches(), dsn, dataset or Path(path).stem, provenance=source.provenance,
+                       replace=replace)
+
+
+def _registry(client: Client, dataset: str) -> tuple[tuple[str, ...], bool, str] | None:
+    rows = client.query(f"SELECT assets, with_marks, provenance FROM {SCAN_DATASETS} FINAL WHERE dataset = %(d)s",
+                        {"d": dataset}).result_rows
+    return (tuple(rows[0][0]), bool(rows[0][1]), rows[0][2]) if rows else None
+
+
+class ClickHouseScanSource:
+    """Scans of one dataset with ``start_ms <= ts_ms < end_ms`` (None: unbounded), in archive order,
+    as ``ScanBatch`` batches of at most ``batch_size`` scans. Same public face as
+    ``ParquetScanSource`` (``assets``, ``provenance``, ``num_scans``, ``batches()``)."""
+
+    def __init__(self, dsn: str | None = None, start_ms: int | None = None, end_ms: int | None = None, *,
+                 dataset: str = DEFAULT_DATASET, batch_size: int = DEFAULT_BATCH_SIZE) -> None:
+        if batch_size <= 0:
+            raise ValueError("batch_size must be positive")
+        self.dsn, self.dataset, self.batch_size = dsn, dataset, batch_size
+        self._where = "dataset = %(d)s"
+        self._params: dict[str, object] = {"d": dataset}
+        if start_ms is not None:
+            self._where += " AND ts_ms >= fromUnixTimestamp64Milli(toInt64(%(start)s), 'UTC')"
+            self._params["start"] = int(start_ms)
+        if end_ms is not None:
+            self._where += " AND ts_ms < fromUnixTimestamp64Milli(toInt64(%(end)s), 'UTC')"
+            self._params["end"] = int(end_ms)
+        with session(dsn) as client:
+            require_tables(client, [SCANS, SCAN_DATASETS])
+            registry = _registry(client, dataset)
+            if registry is None:
+                raise StoreError(f"scan dataset {dataset!r} not found (import it with `violet-sim db import-scans`)")
+            self.num_scans = int(client.command(f"SELECT count() FROM {SCANS} WHERE {self._where}", self._params))
+        self.assets, self.with_marks, self.provenance = registry
+
+    def batches(self) -> Iterator[ScanBatch]:
+        # The epoch aliases must not reuse the column names: ClickHouse would apply them in WHERE too.
+        query = (f"SELECT seq, toUnixTimestamp64Milli(ts_ms) AS epoch_ms, scan_number, vel_div, esof_score, "
+                 f"toUnixTimestamp64Milli(esof_ts_ms) AS esof_epoch_ms, assets, prices, marks FROM {SCANS} "
+                 f"WHERE {self._where} AND seq >= %(after)s ORDER BY seq LIMIT {self.batch_size}")
+        with session(self.dsn) as client:
+            after = 0
+            while True:
+                page = client.query_arrow(query, {**self._params, "after": after})
+                if page.num_rows == 0:
+                    return
+                yield arrow_to_scans(page, self.assets, self.with_marks)
+                after = int(page.column("seq")[-1].as_py()) + 1
+                if page.num_rows < self.batch_size:
+                    return
+
+
+def export_scans(path: str | Path, dsn: str | None = None, dataset: str = DEFAULT_DATASET,
+                 start_ms: int | None = None, end_ms: int | None = None) -> int:
+    """A dataset (or a time range of it) back into a Parquet scan archive."""
+    source = ClickHouseScanSource(dsn, start_ms, end_ms, dataset=dataset)
+    if source.num_scans == 0:
+        raise StoreError(f"scan dataset {dataset!r} has no scans in the given time range")
+    return write_archive(path, source.batches(), with_marks=source.with_marks, provenance=source.provenance)

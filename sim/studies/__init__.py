@@ -1,0 +1,1 @@
+"""Studies of recorded BLUE trades (clean, parity, margin, regimes): JSON, a plot, a web page."""

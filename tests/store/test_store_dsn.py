@@ -1,0 +1,47 @@
+"""DSN forms for the embedded engine and a server, and the one-line errors for bad ones."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sim.store.client import StoreError, connect
+from sim.store.dsn import DEFAULT_DATABASE, ENV_VAR, parse_dsn, resolve_dsn
+
+
+def test_embedded_forms():
+    absolute = parse_dsn("chdb:///data/ch?database=replay")
+    assert (absolute.kind, absolute.client_dsn, absolute.database) == ("chdb", "chdb:///data/ch", "replay")
+    relative = parse_dsn("chdb:.violet/chdb")
+    assert relative.path == Path.cwd() / ".violet/chdb" and relative.database == DEFAULT_DATABASE
+    assert parse_dsn("chdb://memory").client_dsn == "chdb://memory"
+
+
+def test_server_form_masks_the_password():
+    target = parse_dsn("https://reader:s3cret@ch.example:8443/prod")
+    assert (target.kind, target.database) == ("http", "prod")
+    assert target.client_dsn == "https://reader:s3cret@ch.example:8443"
+    assert "s3cret" not in target.display
+    assert parse_dsn("http://ch:8123").database == DEFAULT_DATABASE
+
+
+def test_explicit_then_environment_then_default(monkeypatch):
+    monkeypatch.delenv(ENV_VAR, raising=False)
+    assert resolve_dsn(None) == "chdb:.violet/chdb"
+    monkeypatch.setenv(ENV_VAR, "http://ch:8123/x")
+    assert resolve_dsn(None) == "http://ch:8123/x"
+    assert resolve_dsn("chdb://memory") == "chdb://memory"
+
+
+@pytest.mark.parametrize("dsn, message", [
+    ("postgres://db", "scheme must be chdb, http or https"),
+    ("chdb://host/dir", "use chdb:///abs/dir"),
+    ("chdb:///d?database=a-b", "not a plain identifier"),
+    ("chdb:///d?user=x", "unknown option"),
+    ("http:///db", "no host"),
+    ("http://h:port/db", "bad port"),
+])
+def test_bad_dsn_is_one_line(dsn, message):
+    with pytest.raises(StoreError, match=message) as info:
+        connect(dsn)
+    assert "\n" not in str(info.value)

@@ -1,0 +1,153 @@
+"""Random sequences of orders, cancels, leverage and margin changes, price moves and funding; after
+every step the books must hold exactly."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from hypothesis import settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
+
+from exchange_mock import Liquidation, Venue, VenueConfig
+from exchange_mock.orders import STATES, WORKING
+
+T0 = 1_700_000_000_000
+BASE = {"BTC-USDT": 60000.0, "ETH-USDT": 2000.0, "DOGE-USDT": 0.08}
+SYMBOLS = tuple(BASE)
+ACCEPTED_ORDER_CODES = {0, 80014, 101204, 101205, 101215, 101290, 101400, 101481}
+
+symbols = st.sampled_from(SYMBOLS)
+sides = st.sampled_from(["BUY", "SELL"])
+notionals = st.sampled_from([1, 5, 50, 500, 2000, 8000, 30000, 80000])
+
+
+class VenueMachine(RuleBasedStateMachine):
+    def __init__(self) -> None:
+        super().__init__()
+        self.prices = dict(BASE)
+        self.ts = T0
+        self.order_ids: list[tuple[str, int]] = []
+        self.liquidated_this_step = False
+
+    @initialize(seed=st.integers(0, 1000), crossed=st.sets(symbols), partial=st.floats(0, 1))
+    def start(self, seed: int, crossed: set[str], partial: float) -> None:
+        self.venue = Venue(VenueConfig(
+            seed=seed,
+            fill={"kind": "random", "partial_probability": partial, "takers": True},
+            spread={"kind": "constant", "bps": "2"},
+            slippage={"kind": "fixed_bps", "bps": "1"},
+        ))
+        self.venue.advance(self.ts, self.prices)
+        for symbol in sorted(crossed):
+            assert self.venue.set_margin_type(symbol=symbol, marginType="CROSSED")["code"] == 0
+
+    def _qty(self, symbol: str, notional: int) -> str:
+        return f"{notional / self.prices[symbol]:.8f}"
+
+    def _placed(self, symbol: str, reply: dict) -> None:
+        assert reply["code"] in ACCEPTED_ORDER_CODES, reply
+        if reply["code"] == 0:
+            self.order_ids.append((symbol, reply["data"]["order"]["orderId"]))
+
+    @rule(symbol=symbols, side=sides, notional=notionals, reduce=st.booleans())
+    def market_order(self, symbol, side, notional, reduce):
+        self.liquidated_this_step = False
+        self._placed(symbol, self.venue.place_order(symbol=symbol, side=side, positionSide="BOTH", type="MARKET",
+                                                    quantity=self._qty(symbol, notional), reduceOnly=reduce))
+
+    @rule(symbol=symbols, side=sides, notional=notionals, offset_bps=st.integers(-300, 300),
+          tif=st.sampled_from(["GTC", "IOC", "FOK", "PostOnly"]), reduce=st.booleans())
+    def limit_order(self, symbol, side, notional, offset_bps, tif, reduce):
+        self.liquidated_this_step = False
+        price = self.prices[symbol] * (1 + offset_bps / 10_000)
+        self._placed(symbol, self.venue.place_order(
+            symbol=symbol, side=side, positionSide="BOTH", type="LIMIT", quantity=self._qty(symbol, notional),
+            price=f"{price:.8f}", timeInForce=tif, reduceOnly=reduce))
+
+    @rule(symbol=symbols, side=sides)
+    def all_in(self, symbol, side):
+        """The largest order the venue says fits: probes the margin check at its boundary."""
+        self.liquidated_this_step = False
+        data = self.venue.get_leverage(symbol=symbol)["data"]
+        qty = data["availableLongVol" if side == "BUY" else "availableShortVol"]
+        self._placed(symbol, self.venue.place_order(symbol=symbol, side=side, positionSide="BOTH", type="MARKET",
+                                                    quantity=qty))
+
+    @rule(pick=st.integers(0, 10_000))
+    def cancel(self, pick):
+        self.liquidated_this_step = False
+        if not self.order_ids:
+            return
+        symbol, order_id = self.order_ids[pick % len(self.order_ids)]
+        assert self.venue.cancel_order(symbol=symbol, orderId=order_id)["code"] in (0, 80016, 80018)
+
+    @rule(symbol=st.none() | symbols)
+    def cancel_all(self, symbol):
+        self.liquidated_this_step = False
+        assert self.venue.cancel_all_orders(symbol=symbol)["code"] == 0
+
+    @rule(symbol=symbols, side=st.sampled_from(["BOTH", "LONG", "SHORT"]), leverage=st.integers(1, 150))
+    def set_leverage(self, symbol, side, leverage):
+        self.liquidated_this_step = False
+        reply = self.venue.set_leverage(symbol=symbol, side=side, leverage=str(leverage))
+        assert reply["code"] in (0, 101414, 109400), reply
+
+    @rule(symbol=symbols, margin_type=st.sampled_from(["ISOLATED", "CROSSED"]))
+    def set_margin_type(self, symbol, margin_type):
+        self.liquidated_this_step = False
+        assert self.venue.set_margin_type(symbol=symbol, marginType=margin_type)["code"] in (0, 109400)
+
+    @rule()
+    def close_all(self):
+        self.liquidated_this_step = False
+        assert self.venue.close_all_positions()["code"] == 0
+
+    @rule(symbol=symbols, move_bps=st.integers(-4000, 4000), others_bps=st.integers(-50, 50),
+          dt=st.sampled_from([1_000, 300_000, 3_600_000, 9 * 3_600_000]))
+    def move_prices(self, symbol, move_bps, others_bps, dt):
+        for s in SYMBOLS:
+            self.prices[s] *= 1 + (move_bps if s == symbol else others_bps) / 10_000
+        self.ts += dt
+        events = self.venue.advance(self.ts, self.prices)
+        self.liquidated_this_step = any(isinstance(e, Liquidation) for e in events)
+
+    @rule(moves=st.lists(st.integers(-300, 300), min_size=3, max_size=3), dt=st.integers(1, 600_000))
+    def nudge_prices(self, moves, dt):
+        for s, bps in zip(SYMBOLS, moves):
+            self.prices[s] *= 1 + bps / 10_000
+        self.ts += dt
+        events = self.venue.advance(self.ts, self.prices)
+        self.liquidated_this_step = any(isinstance(e, Liquidation) for e in events)
+
+    @invariant()
+    def books_reconcile(self):
+        report = self.venue.reconcile()  # wallet, positions vs fills, orders vs fills, fees, funding, fund
+        assert report.wallet == report.deposits + report.entries_total
+
+    @invariant()
+    def every_order_in_exactly_one_state(self):
+        working = {o["orderId"] for o in self.venue.open_orders()["data"]["orders"]}
+        for symbol, order_id in self.order_ids:
+            order = self.venue.query_order(symbol=symbol, orderId=order_id)["data"]["order"]
+            assert order["status"] in STATES
+            assert (order["status"] in WORKING) == (order_id in working)
+            assert Decimal(order["executedQty"]) <= Decimal(order["origQty"])
+
+    @invariant()
+    def margin_never_negative_unless_liquidated(self):
+        assert self.venue.margin_balance() >= 0 or self.liquidated_this_step
+        if not any(not p["isolated"] for p in self.venue.positions()["data"]):
+            assert self.venue.available_margin() >= 0 or self.liquidated_this_step
+
+    @invariant()
+    def leverage_within_range(self):
+        for symbol in SYMBOLS:
+            data = self.venue.get_leverage(symbol=symbol)["data"]
+            assert 1 <= data["longLeverage"] <= data["maxLongLeverage"]
+            assert 1 <= data["shortLeverage"] <= data["maxShortLeverage"]
+        for pos in self.venue.positions()["data"]:
+            assert 1 <= pos["leverage"] <= self.venue.contract(pos["symbol"]).max_long_leverage
+
+
+TestVenueMachine = VenueMachine.TestCase
+TestVenueMachine.settings = settings(max_examples=200, stateful_step_count=50, deadline=None)
