@@ -148,9 +148,6 @@ class Account:
     def margin_type(self, symbol: str) -> str:
         return self._margin_type.get(symbol, self.market.config.default_margin_type)
 
-    def position_key(self, symbol: str, position_side: str) -> tuple[str, str]:
-        return (symbol, position_side)
-
     def has_exposure(self, symbol: str | None = None) -> bool:
         if symbol is None:
             return bool(self.positions or self.open_orders)
@@ -223,7 +220,7 @@ class Account:
 
     def _order_margin(self, contract: Contract, qty: Decimal, price: Decimal, leverage: int, post_only: bool) -> Decimal:
         notional = qty * price
-        return initial_margin(notional, leverage)
+        return initial_margin(notional, leverage) + notional * self.market.matcher.fee_rate(contract, maker=post_only)
 
     def frozen_margin(self, exclude: Order | None = None) -> Decimal:
         """Margin held by working orders for the part of them that would open or grow a position
@@ -327,8 +324,6 @@ class Account:
                     raise VenueError(Code.REDUCE_ONLY_INCREASES)
                 raise VenueError(Code.NO_POSITION_TO_CLOSE)
         leverage = self.leverage(contract, d)
-        if leverage > contract.max_leverage(d):
-            raise VenueError(Code.MAX_LEVERAGE, max_leverage=contract.max_leverage(d))
         price = None
         if req.type == LIMIT:
             if req.price is None:

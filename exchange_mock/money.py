@@ -29,7 +29,7 @@ from decimal import (
 )
 
 __all__ = [
-    "EXACT", "ROUNDING", "ZERO", "ONE", "MARGIN_QUANTUM", "SHARE_QUANTUM",
+    "EXACT", "ROUNDING", "ZERO", "MARGIN_QUANTUM", "SHARE_QUANTUM",
     "ROUND_CEILING", "ROUND_DOWN", "ROUND_FLOOR", "ROUND_HALF_EVEN", "ROUND_UP",
     "quantize", "divide", "price_from_float", "fmt", "fmt_money", "to_decimal",
 ]
@@ -38,7 +38,6 @@ EXACT = Context(prec=80, traps=[Inexact, InvalidOperation, DivisionByZero, Overf
 ROUNDING = Context(prec=80, traps=[InvalidOperation, DivisionByZero, Overflow])
 
 ZERO = Decimal(0)
-ONE = Decimal(1)
 MARGIN_QUANTUM = Decimal("1e-8")
 SHARE_QUANTUM = Decimal("1e-12")
 
@@ -57,6 +56,8 @@ def to_decimal(x: float | int | str | Decimal) -> Decimal:
     """A price as the simulator passes it: floats through ``repr`` (shortest round-trip form)."""
     if type(x) is float:
         return Decimal(repr(x))
+    if isinstance(x, float):  # numpy floats: their repr is not a plain number
+        return Decimal(repr(float(x)))
     return x if type(x) is Decimal else Decimal(str(x))
 
 

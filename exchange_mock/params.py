@@ -62,7 +62,7 @@ def number(name: str, value: Any, *, needed: bool = False, bound: Decimal = _MAX
         raise invalid(name, value)
     try:
         if isinstance(value, float):
-            parsed = Decimal(repr(value))
+            parsed = Decimal(repr(float(value)))
         elif isinstance(value, (int, Decimal)):
             parsed = Decimal(value)
         elif isinstance(value, str):

@@ -107,21 +107,17 @@ class AccountApi:
     def balance(self, **extra: Any) -> list[dict[str, Any]]:
         params.check_extra(extra)
         acct = self._account
-        upnl = used = ZERO
-        for pos in acct.positions.values():
-            upnl += pos.unrealized(acct.mark(pos, self._market.contracts[pos.symbol]))
-            used += pos.margin
-        wallet = acct.ledger.balance
+        snap = self.account_snapshot()
         return [{
             "userId": str(acct.user_id),
             "asset": "USDT",
-            "balance": fmt_money(wallet),
-            "equity": fmt_money(wallet + upnl),
-            "unrealizedProfit": fmt_money(upnl),
+            "balance": fmt_money(snap["wallet"]),
+            "equity": fmt_money(snap["equity"]),
+            "unrealizedProfit": fmt_money(snap["unrealized"]),
             "realisedProfit": fmt_money(acct.realised_total),
-            "availableMargin": fmt_money(max(ZERO, acct.available())),
-            "usedMargin": fmt_money(used),
-            "freezedMargin": fmt_money(acct.frozen_margin()),
+            "availableMargin": fmt_money(max(ZERO, snap["available"])),
+            "usedMargin": fmt_money(snap["margin_used"]),
+            "freezedMargin": fmt_money(snap["frozen"]),
             "shortUid": str(acct.user_id),
         }]
 
@@ -439,8 +435,25 @@ class AccountApi:
         with localcontext(EXACT):
             return self._account.margin_balance()
 
-    def reconcile(self) -> ReconcileReport:
-        """Recompute the books from their records; raise ``ReconcileError`` if anything differs.
+    def open_position_count(self) -> int:
+        return len(self._account.positions)
+
+    def account_snapshot(self) -> dict[str, Decimal]:
+        """Exact money view at the current marks: wallet, equity, unrealized, margin_used
+        (position margins), frozen (working orders), available (before the floor at zero)."""
+        acct = self._account
+        with localcontext(EXACT):
+            upnl = used = ZERO
+            for pos in acct.positions.values():
+                upnl += pos.unrealized(acct.mark(pos, self._market.contracts[pos.symbol]))
+                used += pos.margin
+            wallet = acct.ledger.balance
+            return {"wallet": wallet, "equity": wallet + upnl, "unrealized": upnl, "margin_used": used,
+                    "frozen": acct.frozen_margin(), "available": acct.available()}
+
+    def reconcile(self, *, strict: bool = False) -> ReconcileReport:
+        """Recompute the books from their records. A mismatch sets ``ok=False`` and lists the
+        ``problems``; with ``strict=True`` it raises ``ReconcileError`` instead.
 
         Checks: wallet = deposits + entries (exact); positions = signed sums of fills; every
         order's executed quantity = its fills, within its quantity, in exactly one state; fees,
@@ -459,7 +472,7 @@ class AccountApi:
                 bad_debt=self._market.insurance.bad_debt(),
                 problems=tuple(problems),
             )
-        if problems:
+        if problems and strict:
             raise ReconcileError(report)
         return report
 

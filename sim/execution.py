@@ -14,7 +14,8 @@ from typing import Any, Generator
 import simpy
 
 from sim.clock import Priority, wake_after
-from sim.feed import ScanTick, venue_symbol
+from exchange_mock import to_venue_symbol
+from sim.feed import ScanTick
 from sim.recorder import Recorder
 from sim.scenario import ExecutionConfig
 from sim.venue_link import VenueLink
@@ -68,7 +69,9 @@ class Operator:
 
 @dataclass(frozen=True)
 class VenueEvents:
-    events: list[dict[str, Any]]
+    """What the venue's private stream reported during a market update (fills, liquidations...)."""
+
+    events: list[Any]
 
 
 @dataclass(frozen=True)
@@ -155,7 +158,7 @@ class Execution:
         self.day.roll(d.ts_ms)
         conviction, notional = self.policy.cap(d.conviction, d.notional)
         reason = self._gate(d, tick)
-        symbol = venue_symbol(d.asset)
+        symbol = to_venue_symbol(d.asset)
         qty = None
         if reason is None:
             rules = self.contracts.get(symbol)
@@ -260,14 +263,13 @@ class Execution:
         order = self.recorder.order(resp, params, "EXIT")
         yield from self._sync(pos.symbol, pos.asset, pos.conviction, pos.leverage, order)
 
-    def _on_venue_events(self, events: list[dict[str, Any]]) -> Generator[simpy.Event, Any, None]:
+    def _on_venue_events(self, events: list[Any]) -> Generator[simpy.Event, Any, None]:
         for ev in events:
-            kind = ev.get("type")
             pos = self.position
-            if kind == "liquidation" and pos is not None and ev.get("symbol") == pos.symbol:
+            if ev.kind == "LIQUIDATION" and pos is not None and ev.symbol == pos.symbol:
                 pos.exit_reason = ExitReason.LIQUIDATION
                 yield from self._sync(pos.symbol, pos.asset, pos.conviction, pos.leverage, None)
-            elif kind == "fill" and self.working is not None and int(ev.get("orderId", -1)) == self.working.order_id:
+            elif ev.kind == "FILL" and self.working is not None and ev.order_id == self.working.order_id:
                 w = self.working
                 resp = yield from self.link.call("query_order", symbol=w.symbol, orderId=w.order_id)
                 order = self.recorder.order(resp, {"symbol": w.symbol, "orderId": w.order_id}, "ENTRY")

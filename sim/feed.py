@@ -14,6 +14,7 @@ from typing import Any, Callable, Generator, Iterator
 import numpy as np
 import simpy
 
+from exchange_mock import to_venue_symbol
 from sim.clock import Priority, wake_at, wake_after
 from violet_engine import DecisionEngine, ScanBatch
 from violet_engine.decision_batch import OUTCOME_CODE, DecisionBatch
@@ -78,21 +79,18 @@ class RowPrices:
         return [(s, self[s]) for s in self]
 
 
-def venue_symbol(asset: str) -> str:
-    """``BTCUSDT`` (scanner) -> ``BTC-USDT`` (venue)."""
-    return f"{asset[:-4]}-USDT" if asset.endswith("USDT") else asset
-
-
 class ScanFeed:
-    """Drives the replay: decide a batch, then deliver the scans that matter to ``deliver``."""
+    """Drives the replay: decide a batch, then hand each scan that matters to the venue's market
+    data (``market``) and to execution (``deliver``)."""
 
     def __init__(self, env: simpy.Environment, batches: Iterator[ScanBatch], engine: DecisionEngine,
-                 venue: Any, deliver: Callable[[ScanTick], None], busy: Callable[[], bool],
+                 market: Callable[[int, RowPrices, RowPrices | None], None],
+                 deliver: Callable[[ScanTick], None], busy: Callable[[], bool],
                  on_batch: Callable[[ScanBatch, DecisionBatch], None]) -> None:
         self.env = env
         self.batches = batches
         self.engine = engine
-        self.venue = venue
+        self.market = market
         self.deliver = deliver
         self.busy = busy
         self.on_batch = on_batch
@@ -107,7 +105,7 @@ class ScanFeed:
             self.scans_in += len(batch)
 
     def _replay(self, batch: ScanBatch, decisions: DecisionBatch) -> Generator[simpy.Event, Any, None]:
-        cols = {venue_symbol(a): j for j, a in enumerate(batch.assets)}
+        cols = {to_venue_symbol(a): j for j, a in enumerate(batch.assets)}
         signal = decisions.signal_rows()
         accepted = np.flatnonzero(decisions.outcome != _REJECT)
         ts = batch.ts_ms
@@ -127,8 +125,8 @@ class ScanFeed:
             if t > self.env.now:
                 yield wake_at(self.env, t, Priority.MARKET)
             self.last_ts_ms = max(t, self.last_ts_ms or t)
-            self.venue.advance(self.env.now, RowPrices(batch, j, cols),
-                               RowPrices(batch, j, cols, marks=True) if batch.marks is not None else None)
+            self.market(self.env.now, RowPrices(batch, j, cols),
+                        RowPrices(batch, j, cols, marks=True) if batch.marks is not None else None)
             self.deliver(ScanTick(batch, decisions, j, self.scans_in + j))
             if not self.busy():
                 # let execution act on this scan first: it may have just become busy

@@ -45,7 +45,7 @@ class InvariantMonitor:
         if accounted != scans_in:
             self._breach("scan_accounting", f"scans_in {scans_in} != decided+no_signal+no_pick+rejected {accounted}")
         report = self.venue.reconcile()
-        if not report["ok"]:
-            self._breach("ledger_reconciles", str(report))
+        if not report.ok:
+            self._breach("ledger_reconciles", "; ".join(report.problems))
         for v in self.venue.violations():
-            self._breach("venue_violation", str(v))
+            self._breach("venue_violation", f"{v.kind} {v.symbol} ({v.open_positions} open) at {v.ts_ms}")

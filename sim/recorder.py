@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any, Generator
 import numpy as np
 import simpy
 
+from exchange_mock import to_venue_symbol
+
 from sim.journal.writer import RunJournal
 from violet_engine import ScanBatch
 from violet_engine.constants import (BASE_FRACTION, ESOF_STALE_FB, EXTREME, MAX_LEVERAGE, STABLECOIN_SYMBOLS,
@@ -25,7 +27,7 @@ if TYPE_CHECKING:
     from sim.execution import Position
     from sim.venue_link import VenueLink
 
-_STABLE = frozenset(f"{s[:-4]}-USDT" for s in STABLECOIN_SYMBOLS) | frozenset(STABLECOIN_SYMBOLS)
+_STABLE = frozenset(to_venue_symbol(s) for s in STABLECOIN_SYMBOLS) | frozenset(STABLECOIN_SYMBOLS)
 _DECISION = OUTCOME_CODE[Outcome.DECISION]
 _REJECT = OUTCOME_CODE[Outcome.REJECT]
 INSUFFICIENT_MARGIN = 101204
@@ -67,6 +69,7 @@ class Recorder:
         self.max_open_positions = 0
         self._client_seq = 0
         self._fill_cursor = 0
+        self._trade_fills: list[Any] = []
         self._last_equity_ts: int | None = None
 
     # -- decision layer, per batch ---------------------------------------------------------------
@@ -140,13 +143,15 @@ class Recorder:
         return order if code == 0 and order is not None else None
 
     def _pull_fills(self) -> None:
-        for f in self.venue.fills_since(self._fill_cursor):
-            self._fill_cursor = max(self._fill_cursor, int(f["tradeId"]))
+        """Journal the venue's new fills; they also belong to the trade in progress (one slot)."""
+        fills = self.venue.fills
+        for f in fills[self._fill_cursor:]:
+            self._trade_fills.append(f)
             self.journal.append("fills", {
-                "ts_ms": int(f["time"]), "trade_id": int(f["tradeId"]), "order_id": int(f["orderId"]),
-                "symbol": f["symbol"], "side": f["side"], "quantity": _d(f["qty"]), "price": _d(f["price"]),
-                "fee": _d(f["commission"]).copy_abs(), "liquidity": f["liquidity"],
-                "realized_pnl": _d(f["realizedPnl"])})
+                "ts_ms": f.ts_ms, "trade_id": f.trade_id, "order_id": f.order_id, "symbol": f.symbol,
+                "side": f.side, "quantity": f.quantity, "price": f.price, "fee": f.fee,
+                "liquidity": f.liquidity, "realized_pnl": f.realized_pnl})
+        self._fill_cursor = len(fills)
 
     def opened(self, pos: "Position", capital: float) -> None:
         self.traded_assets.add(pos.asset)
@@ -158,15 +163,15 @@ class Recorder:
     def closed(self, pos: "Position", link: "VenueLink") -> Generator[simpy.Event, Any, Decimal]:
         """Book the closed trade from the venue's fills and funding income; returns its net PnL."""
         self._pull_fills()
-        fills = self.venue.fills_for_position(pos.symbol, pos.entry_ts_ms)
-        exit_fills = [f for f in fills if f["side"] == "BUY"]
-        fees = sum((_d(f["commission"]).copy_abs() for f in fills), ZERO)
-        realized = sum((_d(f["realizedPnl"]) for f in fills), ZERO)
-        qty = sum((_d(f["qty"]) for f in exit_fills), ZERO)
-        exit_price = (sum((_d(f["qty"]) * _d(f["price"]) for f in exit_fills), ZERO) / qty) if qty else ZERO
+        fills, self._trade_fills = self._trade_fills, []
+        exit_fills = [f for f in fills if f.side == "BUY"]
+        fees = sum((f.fee for f in fills), ZERO)
+        realized = sum((f.realized_pnl for f in fills), ZERO)
+        qty = sum((f.quantity for f in exit_fills), ZERO)
+        exit_price = sum((f.quantity * f.price for f in exit_fills), ZERO) / qty if qty else ZERO
         resp = yield from link.call("income", symbol=pos.symbol, incomeType="FUNDING_FEE", startTime=pos.entry_ts_ms)
         funding = sum((_d(r["income"]) for r in (resp.get("data") or [])), ZERO)
-        liquidated = any(f["liquidity"] == "LIQUIDATION" for f in fills)
+        liquidated = any(f.liquidity == "LIQUIDATION" for f in fills)
         reason = "LIQUIDATION" if liquidated else (pos.exit_reason.value if pos.exit_reason else "UNKNOWN")
         pnl = realized - fees + funding
         self.trades += 1

@@ -12,6 +12,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from exchange_mock import VenueConfig
+from sim.errors import ScenarioError
 from sim.expectations import Expectations
 from sim.latency import LatencyConfig
 from sim.scans.synthetic import SyntheticConfig
@@ -108,10 +109,6 @@ class Scenario(_Strict):
     faults: tuple[Any, ...] = Field(default=(), max_length=0)
     expect: Expectations = Expectations()
     source_path: str | None = Field(default=None, exclude=True)
-
-
-class ScenarioError(ValueError):
-    """A scenario file that cannot be used; the message names the file and the bad key path."""
 
 
 def _loc(loc: tuple[Any, ...]) -> str:

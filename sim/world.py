@@ -9,6 +9,7 @@ flight, then checks the end-of-run invariants and the scenario's expectations.
 from __future__ import annotations
 
 import hashlib
+from decimal import Decimal
 import json
 import platform
 import sys
@@ -20,7 +21,7 @@ from typing import Any, Callable, Iterator
 
 import simpy
 
-from exchange_mock import Venue
+from exchange_mock import Venue, VenueConfig
 from sim.clock import Priority, wake_at
 from sim.execution import Execution, Operator, VenueEvents
 from sim.expectations import CheckResult, evaluate
@@ -67,6 +68,20 @@ def versions() -> dict[str, str]:
     return found
 
 
+def venue_config(scenario: Scenario, funding: dict, streams: RngStreams) -> VenueConfig:
+    """The venue as the scenario configures it, funded with ``execution.capital``. Unless the
+    scenario says otherwise, its id seed derives from the run seed, and funding follows the
+    source's recorded series (rate 0 where a source has none, so that default runs compare trade
+    for trade with a plain reference loop)."""
+    cfg = scenario.venue
+    update: dict[str, Any] = {"initial_balance": Decimal(repr(scenario.execution.capital))}
+    if "seed" not in cfg.model_fields_set:
+        update["seed"] = streams.child_seed("venue") % (2**31)
+    if "funding" not in cfg.model_fields_set:
+        update["funding"] = {"kind": "series", "series": funding, "default_rate": "0"}
+    return VenueConfig.model_validate({**cfg.model_dump(), **update})
+
+
 def _peek(batches: Iterator[ScanBatch]) -> tuple[int | None, Iterator[ScanBatch]]:
     """The first scan's time (the simulation's start) without losing the first batch."""
     for first in batches:
@@ -84,8 +99,7 @@ def simulate(scenario: Scenario, *, seed: int | None = None, out_dir: Path | Non
     start_ms, batches = _peek(source.batches())
     env = simpy.Environment(initial_time=start_ms or 0)
 
-    venue = Venue(scenario.venue, seed=streams.child_seed("venue"), funding=source.funding,
-                  balance=scenario.execution.capital)
+    venue = Venue(venue_config(scenario, source.funding, streams))
     engine = DecisionEngine(scenario.engine)
     journal = journal or RunJournal(out_dir)
     recorder = Recorder(env, venue, journal, scenario.execution.equity_interval_ms)
@@ -118,7 +132,7 @@ def simulate(scenario: Scenario, *, seed: int | None = None, out_dir: Path | Non
     facts = recorder.facts()
     monitor.at_end(facts, feed.scans_in)
     facts["violations"] = len(monitor.breaches)
-    facts["ledger_reconciled"] = venue.reconcile()["ok"]
+    facts["ledger_reconciled"] = venue.reconcile().ok
     journal_hash = journal.close()
     checks = evaluate(scenario.expect, facts)
     snap = venue.account_snapshot()

@@ -70,6 +70,7 @@ class RandomFill(BaseModel):
     def fill_quantity(self, remaining: Decimal, step: Decimal, *, taker: bool, rng: random.Random) -> Decimal:
         if (taker and not self.takers) or rng.random() >= self.partial_probability:
             return remaining
+        # Only ``random()`` is promised stable across Python versions: derive everything from it.
         span = 1 - self.min_fraction
-        fraction = self.min_fraction + span * Decimal(rng.randrange(0, 10_001)) / 10_000
+        fraction = self.min_fraction + span * Decimal(int(rng.random() * 10_001)) / 10_000
         return _portion(remaining, step, fraction)

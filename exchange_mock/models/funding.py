@@ -12,6 +12,7 @@ from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from exchange_mock.contracts import to_venue_symbol
 from exchange_mock.money import ROUND_HALF_EVEN, ROUNDING, quantize
 
 RATE_QUANTUM = Decimal("1e-8")
@@ -71,8 +72,9 @@ class ConstantFunding(_Interval):
 class SeriesFunding(_Interval):
     """Recorded rates per symbol: at a settlement, the latest entry at or before it applies.
 
-    ``series`` maps a venue symbol to ``(ts_ms, rate)`` pairs (for example the 8 h funding history
-    of the bundled data); symbols or times without an entry use ``default_rate``.
+    ``series`` maps a symbol (venue ``BTC-USDT`` or data ``BTCUSDT`` form) to ``(ts_ms, rate)``
+    pairs, for example the 8 h funding history of the bundled data; symbols or times without an
+    entry use ``default_rate``.
     """
 
     kind: Literal["series"] = "series"
@@ -82,7 +84,8 @@ class SeriesFunding(_Interval):
     @field_validator("series")
     @classmethod
     def _sorted(cls, v: dict[str, tuple[tuple[int, Decimal], ...]]) -> dict[str, tuple[tuple[int, Decimal], ...]]:
-        return {sym: tuple(sorted((int(ts), _rate(r)) for ts, r in pairs)) for sym, pairs in v.items()}
+        return {to_venue_symbol(sym): tuple(sorted((int(ts), _rate(r)) for ts, r in pairs))
+                for sym, pairs in v.items()}
 
     @field_validator("default_rate")
     @classmethod

@@ -4,7 +4,9 @@ from __future__ import annotations
 import click
 
 from sim.cli import explain
-from sim.cli import scans
+from sim.cli import golden, run, scans
+from sim.cli import db
+from sim.cli import study
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -15,3 +17,7 @@ def main() -> None:
 
 main.add_command(explain.explain)
 main.add_command(scans.scans)
+main.add_command(run.run)
+main.add_command(golden.golden)
+main.add_command(db.db)
+main.add_command(study.study)

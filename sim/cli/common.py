@@ -7,15 +7,10 @@ from typing import Any, Callable
 
 import click
 
+from sim.errors import UserError
 from sim.scans.archive import ArchiveError
-from sim.scenario import ScenarioError
 
-
-class UserError(ValueError):
-    """A problem with what the user asked for (not a bug): printed as one line, exit 2."""
-
-
-USER_ERRORS = (UserError, ScenarioError, ArchiveError, FileNotFoundError)
+USER_ERRORS = (UserError, ArchiveError, FileNotFoundError)
 
 
 def fail_on_user_error(fn: Callable[..., Any]) -> Callable[..., Any]:

@@ -6,8 +6,9 @@ What it plants (defaults imitate the findings record's shape, not its exact numb
   (-0.05 < vel_div < -0.02) a steepener boost drawn from ``tail_boost``, capped at max leverage;
   boosted trades carry no haircut (the tail is not EsoF), saturated trades are never boosted;
 - PnL = notional x return, the win probability the same everywhere, return magnitudes scaled by
-  regime (BTC below/above its MA99, DVOL above/below 60), so edge per trade differs by regime at
-  equal win rate and conviction sizing makes strong vel_div trades earn more;
+  regime (BTC below/above its MA99, DVOL above/below 60: the planted return ratios), so returns
+  differ by regime at equal win rate, and conviction sizing alone makes strong vel_div trades
+  earn more per trade;
 - artifacts: HIBERNATE_HALT exits (most with bars_held = 0, the worst a single large loss) and a
   few other bars_held = 0 rows; they do not move capital;
 - duplicate emission: extra rows per trade id with identical PnL (one trade id with
@@ -44,25 +45,26 @@ class RecordedConfig(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     seed: int = Field(default=2026, ge=0)
-    trades: int = Field(default=2193, ge=50)
+    trades: int = Field(default=2193, ge=50, le=20_000)
     start_ms: int = 1_772_323_200_000  # 2026-03-01T00:00Z
     start_capital: float = Field(default=33_820.0, gt=0)
-    saturated_share: float = Field(default=0.25, ge=0, le=1)
+    saturated_share: float = Field(default=0.05, ge=0, le=1)
     spike_share: float = Field(default=0.01, ge=0, le=1)
     tail_share: float = Field(default=0.28, ge=0, le=1)
     tail_boost: tuple[float, float] = (1.36, 1.60)
     esof_bands: dict[float, float] = {1.0: 0.60, 0.9: 0.10, 0.8: 0.15, 0.65: 0.10, 0.3: 0.05}
     win_rate: float = Field(default=0.584, gt=0, lt=1)
-    win_return: tuple[float, float] = (0.00235, 0.00835)
+    win_return: tuple[float, float] = (0.0019, 0.0079)
     loss_return: tuple[float, float] = (0.002, 0.0085)
     below_ma99_share: float = Field(default=0.55, ge=0, le=1)
-    edge_below_ma99: float = Field(default=1.40, gt=0)
-    edge_above_ma99: float = Field(default=0.62, gt=0)
-    edge_high_dvol: float = Field(default=1.23, gt=0)
-    edge_low_dvol: float = Field(default=0.79, gt=0)
+    return_scale_below_ma99: float = Field(default=1.40, gt=0)
+    return_scale_above_ma99: float = Field(default=0.62, gt=0)
+    return_scale_high_dvol: float = Field(default=1.23, gt=0)
+    return_scale_low_dvol: float = Field(default=0.79, gt=0)
     hibernate_halts: int = Field(default=66, ge=1)
     halts_with_zero_bars: int = Field(default=54, ge=1)
     zero_bar_others: int = Field(default=6, ge=0)
+    halt_loss: tuple[float, float] = (0.003, 0.02)  # other halts lose this fraction of notional
     worst_halt_pnl: float = Field(default=-39_164.0, lt=0)
     duplicate_rows: int = Field(default=1260, ge=0)
     max_rows_per_trade: int = Field(default=317, ge=1)
@@ -98,8 +100,8 @@ class Planted:
     clean_pnl: Decimal
     mid_band_clean: int
     boosted_mid_clean: int
-    edge_ratio_ma99: float   # below / above, as planted in return magnitudes
-    edge_ratio_dvol: float   # high / low
+    return_ratio_ma99: float  # mean return below / above MA99, as planted
+    return_ratio_dvol: float  # mean return high / low DVOL, as planted
 
     @property
     def boosted_share(self) -> float:
@@ -118,8 +120,8 @@ class Recorded:
 
 
 def _vel_div(rng: np.random.Generator, n: int, c: RecordedConfig) -> np.ndarray:
-    """Mostly just past the threshold, a saturated share beyond ``extreme``, rare large spikes."""
-    mid = THRESHOLD - (THRESHOLD - EXTREME) * rng.beta(1.1, 2.0, n)
+    """Mid-band entries denser toward ``extreme``, a saturated share beyond it, rare large spikes."""
+    mid = THRESHOLD - (THRESHOLD - EXTREME) * rng.beta(1.2, 1.0, n)
     saturated = EXTREME - rng.exponential(0.012, n)
     spikes = -rng.uniform(0.5, 605.0, n)
     kind = rng.random(n)
@@ -144,93 +146,111 @@ def _cents(values: np.ndarray) -> list[Decimal]:
     return [Decimal(int(v)).scaleb(-2) for v in values]
 
 
+def _artifacts(rng: np.random.Generator, n: int, c: RecordedConfig) -> tuple[np.ndarray, np.ndarray]:
+    """(HIBERNATE_HALT mask, bars_held = 0 mask: most halts and a few other exits)."""
+    pick = rng.permutation(n)
+    halt = np.zeros(n, dtype=bool)
+    halt[pick[: c.hibernate_halts]] = True
+    zero_bar = np.zeros(n, dtype=bool)
+    zero_bar[pick[: c.halts_with_zero_bars]] = True
+    zero_bar[pick[c.hibernate_halts: c.hibernate_halts + c.zero_bar_others]] = True
+    return halt, zero_bar
+
+
+def _regime(rng: np.random.Generator, n: int, c: RecordedConfig) -> tuple[np.ndarray, ...]:
+    """(btc_price, btc_ma99, dvol, return scale) at each entry."""
+    below = rng.random(n) < c.below_ma99_share
+    btc_ma99 = 62_000.0 * np.exp(np.cumsum(rng.normal(0.0, 0.004, n)))
+    btc_price = btc_ma99 * (1.0 + np.where(below, -1.0, 1.0) * rng.uniform(0.002, 0.06, n))
+    dvol = rng.uniform(30.0, 90.0, n)
+    scale = (np.where(below, c.return_scale_below_ma99, c.return_scale_above_ma99)
+             * np.where(dvol > 60.0, c.return_scale_high_dvol, c.return_scale_low_dvol))
+    return btc_price, btc_ma99, dvol, scale
+
+
+def _money(conviction: np.ndarray, ret: np.ndarray, halt: np.ndarray, artifact: np.ndarray, worst: int,
+           c: RecordedConfig) -> tuple[np.ndarray, np.ndarray]:
+    """(capital before, PnL) in cents: one slot, so each trade is sized on the capital the earlier
+    ones left; artifacts are booked but do not move capital."""
+    n = conviction.shape[0]
+    capital = np.empty(n, dtype=np.int64)
+    pnl = np.empty(n, dtype=np.int64)
+    wallet = round(c.start_capital * 100)
+    for i in range(n):
+        capital[i] = wallet
+        pnl[i] = round(c.worst_halt_pnl * 100) if i == worst else round(wallet * BASE_FRACTION * conviction[i] * ret[i])
+        if not artifact[i]:
+            wallet += pnl[i]
+    return capital, pnl
+
+
+def _schedule(rng: np.random.Generator, win: np.ndarray, halt: np.ndarray, zero_bar: np.ndarray,
+              c: RecordedConfig) -> tuple[np.ndarray, ...]:
+    """(exit reason, bars held, entry ms, exit ms): trades back to back on the 5 s scan grid."""
+    n = win.shape[0]
+    reason = np.where(win, np.where(rng.random(n) < 0.85, "TAKE_PROFIT", "MAX_HOLD"),
+                      np.where(rng.random(n) < 0.7, "STOP_LOSS", "MAX_HOLD")).astype(object)
+    bars = np.where(reason == "MAX_HOLD", MAX_HOLD_SCANS, rng.integers(1, MAX_HOLD_SCANS, n))
+    reason[halt] = "HIBERNATE_HALT"
+    bars[halt] = rng.integers(1, 6, int(halt.sum()))
+    bars[zero_bar] = 0
+    gaps = SCAN_MS * np.maximum(1, np.rint(rng.exponential(300.0, n))).astype(np.int64)
+    hold = bars.astype(np.int64) * SCAN_MS + np.where(bars == 0, 1_000, 0)
+    entry_ms = c.start_ms + np.concatenate([[0], np.cumsum(hold + gaps)[:-1]])
+    return reason, bars, entry_ms, entry_ms + hold
+
+
 def generate(config: RecordedConfig | None = None) -> Recorded:
     c = config or RecordedConfig()
     streams = RngStreams(c.seed)
     n = c.trades
-
-    pick = streams.stream("artifacts").permutation(n)
-    halts = pick[: c.hibernate_halts]
-    zero_bar = np.concatenate([halts[: c.halts_with_zero_bars],
-                               pick[c.hibernate_halts: c.hibernate_halts + c.zero_bar_others]])
-    is_halt = np.zeros(n, dtype=bool)
-    is_halt[halts] = True
-    artifact = is_halt.copy()
-    artifact[zero_bar] = True
+    halt, zero_bar = _artifacts(streams.stream("artifacts"), n, c)
+    artifact = halt | zero_bar
+    worst = int(np.flatnonzero(halt & zero_bar)[0])  # the one large halt loss, as recorded
 
     vel_div = _vel_div(streams.stream("vel_div"), n, c)
     conviction, esof_mult, boosted, mid = _conviction(streams, vel_div, c)
-
-    regime = streams.stream("regime")
-    below = regime.random(n) < c.below_ma99_share
-    btc_ma99 = 62_000.0 * np.exp(np.cumsum(regime.normal(0.0, 0.004, n)))
-    btc_price = btc_ma99 * (1.0 + np.where(below, -1.0, 1.0) * regime.uniform(0.002, 0.06, n))
-    dvol = regime.uniform(30.0, 90.0, n)
-    scale = np.where(below, c.edge_below_ma99, c.edge_above_ma99) * np.where(dvol > 60.0, c.edge_high_dvol, c.edge_low_dvol)
+    btc_price, btc_ma99, dvol, scale = _regime(streams.stream("regime"), n, c)
 
     outcome = streams.stream("outcome")
     win = outcome.random(n) < c.win_rate
     magnitude = np.where(win, outcome.uniform(*c.win_return, n), outcome.uniform(*c.loss_return, n)) * scale
-    ret = np.where(win, magnitude, -magnitude)
-    halt_loss = outcome.uniform(0.004, 0.036, n)
-    worst = halts[0]
-
-    capital_cents = np.empty(n, dtype=np.int64)
-    pnl_cents = np.empty(n, dtype=np.int64)
-    wallet = round(c.start_capital * 100)
-    for i in range(n):  # single slot: each trade is sized on the capital the previous ones left
-        capital_cents[i] = wallet
-        notional = wallet / 100 * BASE_FRACTION * conviction[i]
-        pnl = -notional * halt_loss[i] if is_halt[i] else notional * ret[i]
-        pnl_cents[i] = round(c.worst_halt_pnl * 100) if i == worst else round(pnl * 100)
-        if not artifact[i]:
-            wallet += pnl_cents[i]
+    ret = np.where(halt, -outcome.uniform(*c.halt_loss, n), np.where(win, magnitude, -magnitude))
+    capital_cents, pnl_cents = _money(conviction, ret, halt, artifact, worst, c)
     notional = capital_cents / 100 * BASE_FRACTION * conviction
-
-    timing = streams.stream("timing")
-    reason = np.where(win, np.where(timing.random(n) < 0.85, "TAKE_PROFIT", "MAX_HOLD"),
-                      np.where(timing.random(n) < 0.7, "STOP_LOSS", "MAX_HOLD")).astype(object)
-    bars = np.where(reason == "MAX_HOLD", MAX_HOLD_SCANS, timing.integers(1, MAX_HOLD_SCANS, n))
-    reason[halts] = "HIBERNATE_HALT"
-    bars[halts] = timing.integers(1, 6, halts.shape[0])
-    bars[zero_bar] = 0
-    gaps = SCAN_MS * np.maximum(1, np.rint(timing.exponential(300.0, n))).astype(np.int64)
-    hold = bars.astype(np.int64) * SCAN_MS + np.where(bars == 0, 1_000, 0)
-    entry_ms = c.start_ms + np.concatenate([[0], np.cumsum(hold + gaps)[:-1]])
-    exit_ms = entry_ms + hold
+    reason, bars, entry_ms, exit_ms = _schedule(streams.stream("timing"), win, halt, zero_bar, c)
 
     names = list(ASSETS)
     weights = np.array([ASSETS[a][1] for a in names])
     asset = np.array(names)[streams.stream("assets").choice(len(names), size=n, p=weights / weights.sum())]
     asset[worst] = "ZECUSDT"
     entry_price = np.array([ASSETS[a][0] for a in asset]) * np.exp(streams.stream("prices").normal(0.0, 0.08, n))
-    exit_price = entry_price * (1.0 - pnl_cents / 100 / notional)
 
     trades = {
         "trade_id": np.array([f"blue-{i:06d}" for i in range(n)]),
         "asset": asset, "side": np.full(n, "SHORT"),
         "entry_time": entry_ms, "exit_time": exit_ms,
-        "entry_price": entry_price, "exit_price": exit_price, "quantity": notional / entry_price,
+        "entry_price": entry_price, "exit_price": entry_price * (1.0 - pnl_cents / 100 / notional),
+        "quantity": notional / entry_price,
         "capital_before": _cents(capital_cents), "leverage": conviction,
         "notional": [Decimal(f"{v:.8f}") for v in notional], "pnl": _cents(pnl_cents),
         "exit_reason": reason, "bars_held": bars, "vel_div_entry": vel_div, "esof_mult": esof_mult,
         "btc_price": btc_price, "btc_ma99": btc_ma99, "dvol": dvol,
     }
     legs, leg_cents = _legs(streams.stream("legs"), trades, pnl_cents)
-    extra, partial = _duplicates(streams.stream("emission"), pnl_cents, is_halt, leg_cents, c)
-    events = _emit(trades, pnl_cents, leg_cents, extra, partial)
+    extra, partial = _duplicates(streams.stream("emission"), pnl_cents, halt, leg_cents, c)
+    events, raw_cents = _emit(trades, pnl_cents, leg_cents, extra, partial)
 
     clean = ~artifact
     planted = Planted(
         rows=events.num_rows, trade_ids=n, multi_row_trade_ids=int((extra > 0).sum()),
-        partial_emission_trade_ids=len(partial),
-        max_rows_per_trade=c.max_rows_per_trade, hibernate_halts=c.hibernate_halts,
-        zero_bar_trades=zero_bar.shape[0], clean_trades=int(clean.sum()),
+        partial_emission_trade_ids=len(partial), max_rows_per_trade=c.max_rows_per_trade,
+        hibernate_halts=int(halt.sum()), zero_bar_trades=int(zero_bar.sum()), clean_trades=int(clean.sum()),
         clean_wins=int((pnl_cents[clean] > 0).sum()),
-        raw_pnl=sum(events.column("pnl").to_pylist(), Decimal(0)),
-        clean_pnl=Decimal(int(pnl_cents[clean].sum())).scaleb(-2),
+        raw_pnl=Decimal(raw_cents).scaleb(-2), clean_pnl=Decimal(int(pnl_cents[clean].sum())).scaleb(-2),
         mid_band_clean=int((mid & clean).sum()), boosted_mid_clean=int((boosted & clean).sum()),
-        edge_ratio_ma99=c.edge_below_ma99 / c.edge_above_ma99, edge_ratio_dvol=c.edge_high_dvol / c.edge_low_dvol,
+        return_ratio_ma99=c.return_scale_below_ma99 / c.return_scale_above_ma99,
+        return_ratio_dvol=c.return_scale_high_dvol / c.return_scale_low_dvol,
     )
     return Recorded(events, legs, planted)
 
@@ -281,8 +301,9 @@ def _duplicates(rng: np.random.Generator, pnl_cents: np.ndarray, halt: np.ndarra
 
 
 def _emit(trades: dict[str, object], pnl_cents: np.ndarray, leg_cents: list[np.ndarray], extra: np.ndarray,
-          partial: set[int]) -> pa.Table:
-    """trade_events as the live emitter wrote them, in (entry_time, trade_id, exit_time) order."""
+          partial: set[int]) -> tuple[pa.Table, int]:
+    """(trade_events as the live emitter wrote them, in (entry_time, trade_id, exit_time) order;
+    the sum of their PnL in cents)."""
     index, exit_ms, pnl = [], [], []
     for i in range(pnl_cents.shape[0]):
         final_exit = int(trades["exit_time"][i])
@@ -306,4 +327,4 @@ def _emit(trades: dict[str, object], pnl_cents: np.ndarray, leg_cents: list[np.n
     columns["pnl"] = _cents(np.array(pnl)[order])
     for name in ("entry_time", "exit_time"):
         columns[name] = pa.array(columns[name], pa.int64()).cast(TRADE_EVENTS_SCHEMA.field(name).type)
-    return pa.Table.from_pydict(columns, schema=TRADE_EVENTS_SCHEMA)
+    return pa.Table.from_pydict(columns, schema=TRADE_EVENTS_SCHEMA), int(sum(pnl))

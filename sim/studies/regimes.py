@@ -1,9 +1,11 @@
 """Regimes study: edge per clean trade split by market regime at entry.
 
 Splits: BTC below vs above its MA99; DVOL above vs at-or-below its median; vel_div strong (below
-its median, i.e. more negative) vs weak. Each side reports trades, edge per trade (mean PnL), win
-rate and total; ``ratio`` is edge(first side) / edge(second side). A split whose inputs were not
-recorded is reported as unavailable.
+its median, i.e. more negative) vs weak. Each side reports trades, edge per trade (mean PnL), the
+mean return on notional in basis points, win rate and total PnL; ``edge_ratio`` and
+``return_ratio`` divide the first side by the second. Return strips out position size: a regime
+that earns more per trade at equal return (strong vel_div) earns it through conviction sizing.
+A split whose inputs were not recorded is reported as unavailable.
 """
 from __future__ import annotations
 
@@ -17,31 +19,39 @@ from sim.studies.trades import Trades
 NAME, TITLE = "regimes", "Edge per trade by regime"
 
 
-def _side(pnl: np.ndarray, mask: np.ndarray) -> dict[str, Any]:
+def _side(pnl: np.ndarray, ret: np.ndarray, mask: np.ndarray) -> dict[str, Any]:
     n = int(mask.sum())
-    return {"trades": n, "edge_per_trade": round(float(pnl[mask].mean()), 2) if n else None,
-            "win_rate": round(float((pnl[mask] > 0).mean()), 4) if n else None,
-            "pnl": round(float(pnl[mask].sum()), 2)}
+    if not n:
+        return {"trades": 0, "edge_per_trade": None, "return_bp": None, "win_rate": None, "pnl": 0.0}
+    return {"trades": n, "edge_per_trade": round(float(pnl[mask].mean()), 2),
+            "return_bp": round(float(ret[mask].mean()) * 1e4, 3),
+            "win_rate": round(float((pnl[mask] > 0).mean()), 4), "pnl": round(float(pnl[mask].sum()), 2)}
 
 
-def _split(pnl: np.ndarray, first: np.ndarray, known: np.ndarray, names: tuple[str, str]) -> dict[str, Any] | None:
+def _ratio(a: float | None, b: float | None) -> float | None:
+    return round(a / b, 3) if a is not None and b is not None and b > 0 else None
+
+
+def _split(pnl: np.ndarray, ret: np.ndarray, first: np.ndarray, known: np.ndarray,
+           names: tuple[str, str]) -> dict[str, Any] | None:
     if not known.any():
         return None
-    a, b = _side(pnl, first & known), _side(pnl, ~first & known)
-    ratio = a["edge_per_trade"] / b["edge_per_trade"] if a["trades"] and b["trades"] and b["edge_per_trade"] > 0 else None
-    return {names[0]: a, names[1]: b, "ratio": None if ratio is None else round(ratio, 3)}
+    a, b = _side(pnl, ret, first & known), _side(pnl, ret, ~first & known)
+    return {names[0]: a, names[1]: b, "edge_ratio": _ratio(a["edge_per_trade"], b["edge_per_trade"]),
+            "return_ratio": _ratio(a["return_bp"], b["return_bp"])}
 
 
 def compute(trades: Trades) -> dict[str, Any]:
     pnl = trades.column("pnl")
+    ret = pnl / trades.column("notional")
     btc, ma99, dvol = trades.column("btc_price"), trades.column("btc_ma99"), trades.column("dvol")
     vel_div = trades.column("vel_div_entry")
     has_btc, has_dvol = np.isfinite(btc) & np.isfinite(ma99), np.isfinite(dvol)
     dvol_median = float(np.median(dvol[has_dvol])) if has_dvol.any() else None
     splits = {
-        "btc_ma99": _split(pnl, btc < ma99, has_btc, ("below", "above")),
-        "dvol": _split(pnl, dvol > (dvol_median or 0.0), has_dvol, ("high", "low")),
-        "vel_div": _split(pnl, vel_div < np.median(vel_div), np.ones(pnl.size, dtype=bool), ("strong", "weak")),
+        "btc_ma99": _split(pnl, ret, btc < ma99, has_btc, ("below", "above")),
+        "dvol": _split(pnl, ret, dvol > (dvol_median or 0.0), has_dvol, ("high", "low")),
+        "vel_div": _split(pnl, ret, vel_div < np.median(vel_div), np.ones(pnl.size, dtype=bool), ("strong", "weak")),
     }
     return {"trades": int(pnl.size), "dvol_median": dvol_median, "vel_div_median": float(np.median(vel_div)),
             "splits": {k: v if v is not None else "unavailable" for k, v in splits.items()}}
@@ -54,7 +64,7 @@ def figure(result: dict[str, Any], trades: Trades) -> Figure:
     for name, split in result["splits"].items():
         if isinstance(split, dict):
             for side, stats in split.items():
-                if side != "ratio":
+                if not side.endswith("ratio"):
                     labels.append(f"{name}\n{side}")
                     values.append(stats["edge_per_trade"] or 0.0)
     ax.bar(labels, values, color=["#236", "#9ab"] * (len(labels) // 2))

@@ -15,7 +15,7 @@ def _script(seed: int) -> list[dict]:
         prices[BTC] = 60000.0 + 1500 * ((-1) ** i) * (i % 3)
         prices["ETH-USDT"] = 2000.0 + i
         venue.advance(T0 + i * 3_600_000, prices)
-    venue.reconcile()
+    assert venue.reconcile().ok
     return [e.as_dict() for e in venue.events]
 
 

@@ -79,3 +79,18 @@ def test_open_order_shape(venue):
                   "clientOrderId", "leverage", "reduceOnly", "postOnly", "workingType"):
         assert field in order
     assert isinstance(order["orderId"], int) and len(str(order["orderId"])) == 19
+
+
+def test_accounts_share_the_core_and_keep_their_own_books():
+    venue, prices = make_venue()
+    other = venue.open_account("second", initial_balance="500")
+    market(venue, "SELL", "0.01")
+    assert other.balance()["data"][0]["balance"] == "500"
+    assert market(other, "SELL", "0.1")["code"] == 101204  # 6,000 at 5x needs 1,200 + fee
+    limit(other, "BUY", "0.01", "59000")
+    prices[BTC] = 58000.0
+    events = venue.advance(T0 + 1, prices)
+    assert [(e.account, e.kind) for e in events] == [("second", "FILL")]
+    assert venue.violations() == [] and other.violations() == []
+    assert venue.reconcile().ok
+    assert other.reconcile().ok

@@ -38,7 +38,7 @@ def test_short_receives_funding_at_positive_rate_into_its_margin():
     (entry,) = [e for e in venue.ledger.entries if e.income_type == "FUNDING_FEE"]
     assert entry.amount == Decimal("0.61") and entry.ts_ms == NEXT
     assert venue.income(incomeType="FUNDING_FEE")["data"][0]["income"] == "0.61"
-    venue.reconcile()
+    assert venue.reconcile().ok
 
 
 def test_long_pays_and_negative_rate_reverses():
@@ -82,3 +82,9 @@ def test_no_funding_without_a_position_at_settlement():
     venue.advance(NEXT, prices)
     market(venue, "SELL", "0.1")
     assert funding_events(venue.advance(NEXT + EIGHT_HOURS - 1, prices)) == []
+
+
+def test_series_accepts_the_data_symbol_names():
+    venue, prices = make_venue(funding={"kind": "series", "series": {"BTCUSDT": [(NEXT, 0.0002)]}})
+    market(venue, "SELL", "0.1")
+    assert funding_events(venue.advance(NEXT, prices))[0].amount == Decimal("1.2")

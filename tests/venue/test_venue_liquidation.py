@@ -45,7 +45,7 @@ def test_short_3x_isolated_liquidates_at_the_tier_1_price():
     assert venue.insurance_fund.balance == Decimal("30.267125")
     assert venue.positions()["data"] == []
     assert venue.fills[-1].liquidity == "LIQUIDATION"
-    venue.reconcile()
+    assert venue.reconcile().ok
 
 
 def test_short_3x_isolated_in_tier_2():
@@ -129,7 +129,7 @@ def test_cross_margin_uses_the_whole_balance():
     (liq,) = [e for e in events if isinstance(e, Liquidation)]
     assert liq.insurance == 0 and venue.positions()["data"] == []
     assert venue.ledger.balance > 0
-    venue.reconcile()
+    assert venue.reconcile().ok
 
 
 def test_cross_deficit_is_cleared_by_the_insurance_fund():
@@ -142,7 +142,7 @@ def test_cross_deficit_is_cleared_by_the_insurance_fund():
     assert liq.realized_pnl == Decimal("-14000") and liq.insurance == Decimal("-4003")
     assert venue.ledger.balance == 0
     assert [e["incomeType"] for e in venue.income()["data"]][-1] == "INSURANCE_CLEAR"
-    venue.reconcile()
+    assert venue.reconcile().ok
 
 
 def test_second_position_is_recorded_not_refused(venue):

@@ -139,7 +139,7 @@ def test_realized_pnl_and_ledger_on_a_round_trip():
     assert venue.ledger.balance == Decimal("10000") + Decimal("60") - Decimal("3") - Decimal("2.97")
     kinds = [e["incomeType"] for e in venue.income()["data"]]
     assert kinds == ["TRADING_FEE", "TRADING_FEE", "REALIZED_PNL"]
-    venue.reconcile()
+    assert venue.reconcile().ok
 
 
 def test_cancel_query_open_orders_and_cancel_all(venue):

@@ -121,7 +121,7 @@ class VenueMachine(RuleBasedStateMachine):
 
     @invariant()
     def books_reconcile(self):
-        report = self.venue.reconcile()  # wallet, positions vs fills, orders vs fills, fees, funding, fund
+        report = self.venue.reconcile(strict=True)  # wallet, positions vs fills, orders vs fills, fees, funding, fund
         assert report.wallet == report.deposits + report.entries_total
 
     @invariant()

@@ -1,0 +1,1 @@
+"""Scan sources: archives, the synthetic generator and real candles, all yielding ScanBatch."""

@@ -1,0 +1,58 @@
+"""The ledger proves itself: reconcile recomputes every book from its records and flags any drift."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from venue_kit import BTC, T0, make_venue, market
+
+from exchange_mock import ReconcileError
+
+
+def _traded():
+    venue, prices = make_venue()
+    market(venue, "SELL", "0.1")
+    prices[BTC] = 59000.0
+    venue.advance(T0 + 28_800_000, prices)
+    market(venue, "BUY", "0.05", reduceOnly="true")
+    return venue
+
+
+def test_report_adds_up_to_the_last_digit():
+    venue = _traded()
+    report = venue.reconcile()
+    assert report.ok and report.problems == ()
+    assert report.wallet == report.deposits + report.entries_total == venue.ledger.balance
+    assert report.by_type["TRADING_FEE"] == Decimal("-3") - Decimal("1.475")
+    assert report.by_type["REALIZED_PNL"] == Decimal("50")
+    assert report.by_type["FUNDING_FEE"] == Decimal("0.59")  # 0.1 x 59,000 (mark at the 00:00 settlement)
+
+
+def test_drift_is_flagged_and_strict_raises():
+    venue = _traded()
+    venue.ledger._balance += Decimal("0.000000001")  # a movement without an entry
+    report = venue.reconcile()
+    assert not report.ok and "wallet" in report.problems[0]
+    with pytest.raises(ReconcileError):
+        venue.reconcile(strict=True)
+
+
+def test_fill_without_position_change_is_flagged():
+    venue = _traded()
+    venue._account.positions[(BTC, "BOTH")].qty -= Decimal("0.0001")
+    assert any("signed fills" in p for p in venue.reconcile().problems)
+
+
+def test_snapshot_and_position_count(venue):
+    market(venue, "SELL", "0.1")
+    snap = venue.account_snapshot()
+    assert snap["wallet"] == Decimal("9997") and snap["margin_used"] == Decimal("1200")
+    assert snap["available"] == Decimal("8797") and venue.open_position_count() == 1
+
+
+def test_deposit_is_not_income(venue):
+    venue.deposit("250.5")
+    assert venue.ledger.balance == Decimal("10250.5") and venue.income()["data"] == []
+    assert venue.reconcile().deposits == Decimal("10250.5")
+    with pytest.raises(ValueError):
+        venue.deposit("-1")
