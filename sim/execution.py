@@ -28,6 +28,7 @@ from violet_engine.types import Decision, ExitReason, Outcome
 
 _DECISION = OUTCOME_CODE[Outcome.DECISION]
 ZERO = Decimal(0)
+POST_ONLY_WOULD_TAKE = 101215
 
 
 @dataclass
@@ -216,6 +217,9 @@ class Execution:
             params.update(type="MARKET")
         resp = yield from self.link.call("place_order", **params)
         order = self.recorder.order(resp, params, "ENTRY")
+        if resp.get("code") == POST_ONLY_WOULD_TAKE and maker.fallback == "market":
+            yield from self._market_entry(symbol, d, qty, leverage, "vm")
+            return
         if order is None:
             return
         if order["status"] in ("NEW", "PENDING", "PARTIALLY_FILLED") and maker.mode == "post_only":
@@ -234,12 +238,17 @@ class Execution:
         order = yield from self._cancel_working()
         rest = w.quantity - (Decimal(order["executedQty"]) if order else ZERO)
         if self.config.maker.fallback == "market" and rest > 0 and self.position is None and not self.halted:
-            params = dict(symbol=w.symbol, side="SELL", positionSide="BOTH", type="MARKET",
-                          quantity=str(rest), clientOrderID=f"vf{w.decision.scan_number}")
-            resp = yield from self.link.call("place_order", **params)
-            order = self.recorder.order(resp, params, "ENTRY")
-            if order is not None:
-                yield from self._sync(w.symbol, w.decision.asset, w.decision.conviction, w.leverage, order)
+            yield from self._market_entry(w.symbol, w.decision, rest, w.leverage, "vf")
+
+    def _market_entry(self, symbol: str, d: Decision, qty: Decimal, leverage: int,
+                      prefix: str) -> Generator[simpy.Event, Any, None]:
+        """The maker policy's fallback: take the rest at market."""
+        params = dict(symbol=symbol, side="SELL", positionSide="BOTH", type="MARKET",
+                      quantity=str(qty), clientOrderID=f"{prefix}{d.scan_number}")
+        resp = yield from self.link.call("place_order", **params)
+        order = self.recorder.order(resp, params, "ENTRY")
+        if order is not None:
+            yield from self._sync(symbol, d.asset, d.conviction, leverage, order)
 
     def _cancel_working(self) -> Generator[simpy.Event, Any, dict[str, Any] | None]:
         """Cancel the resting entry; whatever part of it filled becomes the position."""

@@ -122,9 +122,9 @@ class Recorder:
         data = resp.get("data") or {}
         order = data.get("order") if isinstance(data, dict) else None
         symbol = str(params.get("symbol", ""))
-        if symbol in _STABLE and purpose == "ENTRY" and "side" in params:
-            self.stablecoin_orders += 1
-        self.orders += 1
+        if "side" in params:  # a new order, not a query or cancel of one
+            self.orders += 1
+            self.stablecoin_orders += int(symbol in _STABLE)
         if code != 0:
             self.venue_codes[code] += 1
         o = order or {}
