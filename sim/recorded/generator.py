@@ -15,6 +15,12 @@ What it plants (defaults imitate the findings record's shape, not its exact numb
   ``max_rows_per_trade`` rows), and on a small share of multi-row ids earlier partial emissions
   (an earlier exit time and the PnL of the legs closed so far); the legs are in ``trade_exit_legs``.
 ``Planted`` records the truth the studies must recover. Every draw comes from a named stream.
+
+With the defaults (seed 2026): 3453 rows for 2193 trade ids (one id 317 times), raw PnL -46,728
+-> clean +46,986 over 2121 trades, 58.2% won (record: -45,981 -> +47,068, 2121, 58.4%); margin
+fits 74.3% of trades at 1x and all at 2x, p95 utilisation at 2x 90% (record: 73.6%, 100%, 90%);
+28.8% of mid-band trades boosted. Median utilisation is not imitated (21% at 2x; the record's
+3.4% came from a mostly haircut sample).
 """
 from __future__ import annotations
 
@@ -48,7 +54,7 @@ class RecordedConfig(BaseModel):
     trades: int = Field(default=2193, ge=50, le=20_000)
     start_ms: int = 1_772_323_200_000  # 2026-03-01T00:00Z
     start_capital: float = Field(default=33_820.0, gt=0)
-    saturated_share: float = Field(default=0.05, ge=0, le=1)
+    saturated_share: float = Field(default=0.05, ge=0, le=1)  # vel_div <= extreme, spikes included
     spike_share: float = Field(default=0.01, ge=0, le=1)
     tail_share: float = Field(default=0.28, ge=0, le=1)
     tail_boost: tuple[float, float] = (1.36, 1.60)

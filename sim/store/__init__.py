@@ -1,0 +1,7 @@
+"""ClickHouse for the harness, one code path for a server (HTTP) and the embedded engine (chDB).
+
+- ``dsn`` / ``client``: name a target by DSN and connect, with one-line errors;
+- ``ddl/*.sql`` / ``schema``: the version-controlled tables and their idempotent creation;
+- ``scan_store``: scans in and out as ``ScanBatch`` batches (``ClickHouseScanSource``);
+- ``journal_sink``: a run's journal tables into ClickHouse, spooled through outages.
+"""

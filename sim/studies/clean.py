@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
 import pyarrow.compute as pc
 from matplotlib.figure import Figure
 
@@ -12,7 +13,7 @@ from sim.studies.trades import HALT, Trades, cents, pnl_sum
 NAME, TITLE = "clean", "Recorded trades: raw vs cleaned"
 
 
-def _duplicates(raw) -> dict[str, Any]:
+def _duplicates(raw: pa.Table) -> dict[str, Any]:
     per_id = raw.group_by("trade_id").aggregate([("pnl", "count"), ("pnl", "count_distinct")])
     rows = per_id.column("pnl_count").to_numpy()
     distinct = per_id.column("pnl_count_distinct").to_numpy()
