@@ -16,7 +16,6 @@ from sim.recorded.generator import RecordedConfig, generate
 from sim.recorded.tables import store_recorded, write_parquet
 from sim.scans.archive import ArchiveError
 from sim.store.client import StoreError, session
-from sim.store.instants import parse_instant
 from sim.store.journal_sink import deliver_pending
 from sim.store.journal_spool import DEFAULT_SPOOL_DIR, Spool
 from sim.store.scan_store import DEFAULT_DATASET, export_scans, import_scans
@@ -80,7 +79,7 @@ def import_scans_command(archive: Path, dsn: str | None, dataset: str | None, re
 @one_line_errors
 def export_scans_command(archive: Path, dsn: str | None, dataset: str, start: str | None, end: str | None) -> None:
     """Write a dataset (or a time range of it) as a Parquet scan archive."""
-    n = export_scans(archive, dsn, dataset, parse_instant(start), parse_instant(end))
+    n = export_scans(archive, dsn, dataset, start, end)
     click.echo(f"exported {n} scans of dataset {dataset!r} to {archive}")
 
 

@@ -28,11 +28,12 @@ def to_timestamps(ms: np.ndarray, null: np.ndarray | None = None) -> pa.Array:
     return pa.array(np.asarray(ms, dtype=np.int64), pa.int64(), mask=null).cast(TIMESTAMP)
 
 
-def parse_instant(text: str | None) -> int | None:
-    """``None``, integer milliseconds, or an ISO 8601 date/time (UTC unless it says otherwise)."""
-    if text is None:
-        return None
-    text = text.strip()
+def parse_instant(value: str | int | None) -> int | None:
+    """``None``, integer milliseconds (as int or text), or an ISO 8601 date/time (UTC unless it
+    says otherwise), as exact integer milliseconds."""
+    if value is None or isinstance(value, int):
+        return value
+    text = value.strip()
     if text.lstrip("-").isdigit():
         return int(text)
     try:

@@ -1,7 +1,7 @@
 """Scans in and out of ClickHouse as ``ScanBatch`` batches (layout: ``ddl/010_scans.sql``).
 
-A dataset is one imported archive: its rows in ``scans`` plus one ``scan_datasets`` row giving the
-asset column order. Replay reads a time range page by page with a keyset on ``seq`` (each page is
+A dataset is one imported archive: its rows in ``scans``, one ``scan_datasets`` row giving the
+asset column order, and its funding settlements in ``scan_funding``. Replay reads a time range page by page with a keyset on ``seq`` (each page is
 one bounded query), so memory does not grow with the replay and no cursor is held open between
 pages; the same queries run on a server and on the embedded engine.
 """
@@ -16,9 +16,10 @@ import pyarrow.compute as pc
 from clickhouse_connect.driver.client import Client
 
 from sim.scans.archive import ParquetScanSource, write_archive
+from sim.scans.source import Funding
 from sim.store.client import StoreError, require_tables, session
-from sim.store.instants import in_range, to_timestamps
-from sim.store.schema import SCAN_DATASETS, SCANS
+from sim.store.instants import in_range, parse_instant, to_timestamps
+from sim.store.schema import SCAN_DATASETS, SCAN_FUNDING, SCANS
 from violet_engine.scan_batch import NO_TS, ScanBatch
 
 DEFAULT_DATASET = "default"
@@ -88,18 +89,29 @@ def _dataset_rows(client: Client, dataset: str) -> int:
     return int(client.command(f"SELECT count() FROM {SCANS} WHERE dataset = %(d)s", {"d": dataset}))
 
 
+def _funding_rows(dataset: str, funding: Funding) -> pa.Table:
+    rows = [(symbol, ts, rate) for symbol in sorted(funding) for ts, rate in funding[symbol]]
+    return pa.table({
+        "dataset": pa.array([dataset] * len(rows), pa.string()),
+        "symbol": pa.array([r[0] for r in rows], pa.string()),
+        "ts_ms": to_timestamps(np.array([r[1] for r in rows], dtype=np.int64)),
+        "rate": pa.array([r[2] for r in rows], pa.float64()),
+    })
+
+
 def store_scans(batches: Iterable[ScanBatch], dsn: str | None = None, dataset: str = DEFAULT_DATASET, *,
-                provenance: str = "", replace: bool = False) -> int:
+                provenance: str = "", funding: Funding | None = None, replace: bool = False) -> int:
     """Write a stream of batches as one dataset; returns the number of scans stored.
 
     The dataset is registered only after its last row, so an interrupted import is never
     replayed as if complete; it must be redone with ``replace``.
     """
     with session(dsn) as client:
-        require_tables(client, [SCANS, SCAN_DATASETS])
+        require_tables(client, [SCANS, SCAN_DATASETS, SCAN_FUNDING])
         if replace:
             client.command(f"ALTER TABLE {SCANS} DROP PARTITION %(d)s", {"d": dataset})
-            client.command(f"DELETE FROM {SCAN_DATASETS} WHERE dataset = %(d)s", {"d": dataset})
+            for table in (SCAN_DATASETS, SCAN_FUNDING):
+                client.command(f"DELETE FROM {table} WHERE dataset = %(d)s", {"d": dataset})
         elif _dataset_rows(client, dataset) or _registry(client, dataset):
             raise StoreError(f"scan dataset {dataset!r} already exists (use --replace to overwrite it)")
         assets: tuple[str, ...] | None = None
@@ -112,6 +124,8 @@ def store_scans(batches: Iterable[ScanBatch], dsn: str | None = None, dataset: s
                 raise StoreError(f"scan dataset {dataset!r}: batches with different asset columns")
             client.insert_arrow(SCANS, scans_to_arrow(batch, dataset, n, with_marks))
             n += len(batch)
+        if funding:
+            client.insert_arrow(SCAN_FUNDING, _funding_rows(dataset, funding))
         client.insert(SCAN_DATASETS, [[dataset, list(assets or ()), with_marks, provenance]],
                       column_names=["dataset", "assets", "with_marks", "provenance"])
     return n
@@ -122,7 +136,7 @@ def import_scans(path: str | Path, dsn: str | None = None, dataset: str | None =
     """A Parquet scan archive into ClickHouse (dataset name defaults to the file's stem)."""
     source = ParquetScanSource(path, batch_size=batch_size)
     return store_scans(source.batches(), dsn, dataset or Path(path).stem, provenance=source.provenance,
-                       replace=replace)
+                       funding=source.funding, replace=replace)
 
 
 def _registry(client: Client, dataset: str) -> tuple[tuple[str, ...], bool, str] | None:
@@ -132,30 +146,41 @@ def _registry(client: Client, dataset: str) -> tuple[tuple[str, ...], bool, str]
 
 
 class ClickHouseScanSource:
-    """Scans of one dataset with ``start_ms <= ts_ms < end_ms`` (None: unbounded), in archive order,
-    as ``ScanBatch`` batches of at most ``batch_size`` scans. Same public face as
-    ``ParquetScanSource`` (``assets``, ``provenance``, ``num_scans``, ``batches()``)."""
+    """Scans of one dataset with ``start <= ts_ms < end`` (epoch ms or ISO 8601; None: unbounded),
+    in archive order, as ``ScanBatch`` batches of at most ``batch_size`` scans: a ``ScanSource``
+    like ``ParquetScanSource``, with the dataset's funding settlements inside the range."""
 
-    def __init__(self, dsn: str | None = None, start_ms: int | None = None, end_ms: int | None = None, *,
+    def __init__(self, dsn: str | None = None, start: str | int | None = None, end: str | int | None = None, *,
                  dataset: str = DEFAULT_DATASET, batch_size: int = DEFAULT_BATCH_SIZE) -> None:
         if batch_size <= 0:
             raise ValueError("batch_size must be positive")
         self.dsn, self.dataset, self.batch_size = dsn, dataset, batch_size
         self._where = "dataset = %(d)s"
         self._params: dict[str, object] = {"d": dataset}
-        if start_ms is not None:
-            self._where += " AND ts_ms >= fromUnixTimestamp64Milli(toInt64(%(start)s), 'UTC')"
-            self._params["start"] = int(start_ms)
-        if end_ms is not None:
-            self._where += " AND ts_ms < fromUnixTimestamp64Milli(toInt64(%(end)s), 'UTC')"
-            self._params["end"] = int(end_ms)
+        for name, op, value in (("start", ">=", start), ("end", "<", end)):
+            if value is not None:
+                self._where += f" AND ts_ms {op} fromUnixTimestamp64Milli(toInt64(%({name})s), 'UTC')"
+                self._params[name] = parse_instant(value)
         with session(dsn) as client:
-            require_tables(client, [SCANS, SCAN_DATASETS])
+            require_tables(client, [SCANS, SCAN_DATASETS, SCAN_FUNDING])
             registry = _registry(client, dataset)
             if registry is None:
                 raise StoreError(f"scan dataset {dataset!r} not found (import it with `violet-sim db import-scans`)")
             self.num_scans = int(client.command(f"SELECT count() FROM {SCANS} WHERE {self._where}", self._params))
+            settlements = client.query(
+                f"SELECT symbol, toUnixTimestamp64Milli(ts_ms), rate FROM {SCAN_FUNDING} WHERE {self._where} "
+                "ORDER BY symbol, ts_ms", self._params).result_rows
         self.assets, self.with_marks, self.provenance = registry
+        self.funding: Funding = {}
+        for symbol, ts, rate in settlements:
+            self.funding.setdefault(symbol, []).append((int(ts), float(rate)))
+
+    def time_span(self) -> tuple[int, int] | None:
+        """Earliest and latest ``ts_ms`` in the range (None when it holds no scans)."""
+        with session(self.dsn) as client:
+            lo, hi, n = client.query(f"SELECT toUnixTimestamp64Milli(min(ts_ms)), toUnixTimestamp64Milli(max(ts_ms)), "
+                                     f"count() FROM {SCANS} WHERE {self._where}", self._params).result_rows[0]
+        return (int(lo), int(hi)) if n else None
 
     def batches(self) -> Iterator[ScanBatch]:
         # The epoch aliases must not reuse the column names: ClickHouse would apply them in WHERE too.
@@ -175,9 +200,10 @@ class ClickHouseScanSource:
 
 
 def export_scans(path: str | Path, dsn: str | None = None, dataset: str = DEFAULT_DATASET,
-                 start_ms: int | None = None, end_ms: int | None = None) -> int:
-    """A dataset (or a time range of it) back into a Parquet scan archive."""
-    source = ClickHouseScanSource(dsn, start_ms, end_ms, dataset=dataset)
+                 start: str | int | None = None, end: str | int | None = None) -> int:
+    """A dataset (or a time range of it) back into a Parquet scan archive, funding included."""
+    source = ClickHouseScanSource(dsn, start, end, dataset=dataset)
     if source.num_scans == 0:
         raise StoreError(f"scan dataset {dataset!r} has no scans in the given time range")
-    return write_archive(path, source.batches(), with_marks=source.with_marks, provenance=source.provenance)
+    return write_archive(path, source.batches(), with_marks=source.with_marks, provenance=source.provenance,
+                         funding=source.funding)

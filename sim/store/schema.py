@@ -13,7 +13,7 @@ from sim.journal.schema import TABLES
 
 #: Journal table name (as in ``sim.journal.schema.TABLES``) -> ClickHouse table.
 JOURNAL_TABLES: dict[str, str] = {name: f"violet_{name}" for name in TABLES}
-SCANS, SCAN_DATASETS = "scans", "scan_datasets"
+SCANS, SCAN_DATASETS, SCAN_FUNDING = "scans", "scan_datasets", "scan_funding"
 TRADE_EVENTS, TRADE_EXIT_LEGS = "trade_events", "trade_exit_legs"
 
 

@@ -22,7 +22,7 @@ def test_init_creates_database_and_is_repeatable(tmp_path):
     dsn = f"chdb://{tmp_path / 'ch'}?database=fresh"
     for _ in range(2):
         code, out = violet("db", "init", "--dsn", dsn)
-        assert code == 0 and out.startswith("fresh: 10 tables (scan_datasets, scans, trade_events")
+        assert code == 0 and out.startswith("fresh: 11 tables (scan_datasets, scan_funding, scans, trade_events")
 
 
 def test_scans_round_trip_through_the_cli(dsn, tmp_path):

@@ -78,13 +78,17 @@ def test_time_range_keeps_archive_order(dsn):
 
 def test_parquet_import_export_round_trip(dsn, tmp_path):
     scans = awkward_scans(with_marks=True)
+    funding = {"BTCUSDT": [(T0 + 8 * 3_600_000 * k, 0.0001 * k) for k in range(3)], "ZECUSDT": [(T0, -0.0002)]}
     write_archive(tmp_path / "in.parquet", [scans.slice(0, 600), scans.slice(600, 1000)], with_marks=True,
-                  provenance='{"source": "unit test"}')
+                  provenance='{"source": "unit test"}', funding=funding)
     assert import_scans(tmp_path / "in.parquet", dsn) == 1000
     assert export_scans(tmp_path / "out.parquet", dsn, "in") == 1000
     back = ParquetScanSource(tmp_path / "out.parquet")
-    assert back.provenance == '{"source": "unit test"}'
+    assert (back.provenance, back.funding) == ('{"source": "unit test"}', funding)
     assert_same(scans, list(back.batches()))
+    later = ClickHouseScanSource(dsn, "2026-06-13T00:00:01Z", dataset="in")
+    assert later.funding == {"BTCUSDT": funding["BTCUSDT"][1:]}
+    assert later.time_span() == (int(scans.ts_ms[1]), int(scans.ts_ms[-1]))
 
 
 def test_dataset_is_not_imported_twice_unless_replaced(dsn):
@@ -101,4 +105,4 @@ def test_missing_dataset_and_empty_range_are_clear_errors(dsn, tmp_path):
         ClickHouseScanSource(dsn, dataset="nope")
     store_scans([awkward_scans().slice(0, 10)], dsn, "tiny")
     with pytest.raises(StoreError, match="no scans in the given time range"):
-        export_scans(tmp_path / "x.parquet", dsn, "tiny", start_ms=0, end_ms=1)
+        export_scans(tmp_path / "x.parquet", dsn, "tiny", start=0, end=1)

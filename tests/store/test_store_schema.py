@@ -26,8 +26,9 @@ def test_init_is_idempotent(dsn):
     with session(dsn) as client:
         first = apply_ddl(client)
         assert apply_ddl(client) == first
-    assert len(first) == len(ddl_statements()) == 10
-    assert {"scans", "scan_datasets", "trade_events", "trade_exit_legs"} | set(JOURNAL_TABLES.values()) == set(first)
+    assert len(first) == len(ddl_statements()) == 11
+    assert {"scans", "scan_datasets", "scan_funding", "trade_events", "trade_exit_legs"} | set(
+        JOURNAL_TABLES.values()) == set(first)
 
 
 @pytest.mark.parametrize("name", sorted(TABLES))

@@ -1,0 +1,236 @@
+"""The BingX dialect: which method and path reach which venue endpoint, with what parameters and
+rate limit. The app dispatches from this table and the OpenAPI document is rendered from it.
+
+Endpoints are the venue's own ``AccountApi`` methods. The REST layer adds only what a transport
+has to: server time (the clock that signatures are checked against) and the batch endpoints,
+which are loops over the venue's single-order methods with BingX's batch reply shapes.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping
+
+from exchange_mock import params
+from exchange_mock.envelope import endpoint, error
+from exchange_mock.errors import Code, VenueError, invalid, required
+from exchange_mock.rest.ratelimit import Rate
+from exchange_mock.venue import AccountApi
+
+Envelope = dict[str, Any]
+
+MAX_BATCH_ORDERS = 5
+MAX_BATCH_CANCELS = 10
+
+# Per-account limits from the BingX reference (docs-v3; place order raised to 10/s in 2025), and
+# the per-IP cap shared by all market-data endpoints.
+MARKET = Rate(500, 10_000, shared="market")
+TWO_PER_S = Rate(2, 1000)
+FIVE_PER_S = Rate(5, 1000)
+TEN_PER_S = Rate(10, 1000)
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """One request as a handler sees it: the caller's account and its parameters."""
+
+    account: AccountApi
+    params: Mapping[str, str]
+    now_ms: int
+
+
+Handler = Callable[[Call], Envelope]
+
+
+@dataclass(frozen=True, slots=True)
+class Param:
+    """A documented parameter. ``kind``: string, integer, decimal, boolean ("true"/"false"),
+    symbol (a listed contract) or json (a JSON text)."""
+
+    name: str
+    kind: str = "string"
+    required: bool = False
+    enum: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    name: str
+    method: str
+    path: str
+    summary: str
+    handler: Handler
+    rate: Rate
+    private: bool = True
+    params: tuple[Param, ...] = ()
+
+    @property
+    def bucket(self) -> str:
+        return self.rate.shared or f"{self.method} {self.path}"
+
+
+def invoke(fn: Callable[..., Envelope], fields: Mapping[str, Any]) -> Envelope:
+    """Call a venue endpoint with the request's fields as keywords.
+
+    A field named ``self`` would bind to the method's own first parameter instead of reaching the
+    venue's unknown-parameter check, so it is refused here with that check's answer."""
+    if "self" in fields:
+        return error(Code.INVALID_PARAMETER, VenueError(Code.INVALID_PARAMETER, detail="unknown parameter self").msg)
+    return fn(**fields)
+
+
+def _venue(method: str) -> Handler:
+    def handler(call: Call) -> Envelope:
+        return invoke(getattr(call.account, method), call.params)
+    handler.__name__ = method
+    return handler
+
+
+@endpoint
+def server_time(call: Call) -> dict[str, int]:
+    """The clock that request timestamps are checked against (a client syncs its signatures to
+    it), which is the server's, not the venue's replayed market time."""
+    params.check_extra(call.params)
+    return {"serverTime": call.now_ms}
+
+
+def _json_list(raw: str | None, name: str, limit: int) -> list[Any]:
+    if raw is None or raw == "":
+        raise required(name)
+    try:
+        value = json.loads(raw)
+    except (ValueError, RecursionError):
+        raise invalid(name, raw) from None
+    if not isinstance(value, list) or not 1 <= len(value) <= limit:
+        raise VenueError(Code.INVALID_PARAMETER, detail=f"{name} must be a JSON array of 1-{limit} items")
+    return value
+
+
+def _failure(reply: Envelope, order_id: Any, client_order_id: Any) -> dict[str, Any]:
+    return {"orderId": order_id if isinstance(order_id, int) else 0,
+            "clientOrderId": "" if client_order_id is None else str(client_order_id),
+            "errorCode": reply["code"], "errorMessage": reply["msg"]}
+
+
+@endpoint
+def place_batch(call: Call) -> dict[str, Any]:
+    """POST batchOrders: each element of the JSON array goes through ``place_order`` in turn;
+    the placed orders are listed under ``orders`` and the refused ones under ``failed``."""
+    fields = dict(call.params)
+    orders = _json_list(fields.pop("batchOrders", None), "batchOrders", MAX_BATCH_ORDERS)
+    params.check_extra(fields)
+    if not all(isinstance(o, dict) for o in orders):
+        raise VenueError(Code.INVALID_PARAMETER, detail="batchOrders items must be JSON objects")
+    placed: list[dict[str, Any]] = []
+    failed: list[dict[str, Any]] = []
+    for order in orders:
+        reply = invoke(call.account.place_order, order)
+        if reply["code"] == 0:
+            placed.append(reply["data"]["order"])
+        else:
+            failed.append(_failure(reply, 0, order.get("clientOrderID", order.get("clientOrderId"))))
+    return {"orders": placed, "failed": failed or None}
+
+
+@endpoint
+def cancel_batch(call: Call) -> dict[str, Any]:
+    """DELETE batchOrders: ``orderIdList`` or ``clientOrderIdList`` (JSON arrays), each cancelled
+    through ``cancel_order``; cancelled orders under ``success``, refusals under ``failed``."""
+    fields = dict(call.params)
+    ids, client_ids = fields.pop("orderIdList", None), fields.pop("clientOrderIdList", None)
+    symbol = fields.pop("symbol", None)
+    params.check_extra(fields)
+    if ids and client_ids:
+        raise VenueError(Code.PARAMETER_REQUIREMENT, detail="give orderIdList or clientOrderIdList, not both")
+    name, refs = (("clientOrderId", _json_list(client_ids, "clientOrderIdList", MAX_BATCH_CANCELS)) if client_ids
+                  else ("orderId", _json_list(ids, "orderIdList", MAX_BATCH_CANCELS)))
+    success: list[dict[str, Any]] = []
+    failed: list[dict[str, Any]] = []
+    for ref in refs:
+        reply = invoke(call.account.cancel_order, {"symbol": symbol, name: ref})
+        if reply["code"] == 0:
+            success.append(reply["data"]["order"])
+        else:
+            failed.append(_failure(reply, ref if name == "orderId" else 0, ref if name == "clientOrderId" else ""))
+    return {"success": success, "failed": failed or None}
+
+
+_SIDE = ("BUY", "SELL")
+_POSITION_SIDE = ("BOTH", "LONG", "SHORT")
+_ORDER_TYPES = ("MARKET", "LIMIT", "STOP_MARKET", "TAKE_PROFIT_MARKET", "STOP", "TAKE_PROFIT", "TRIGGER_LIMIT",
+                "TRIGGER_MARKET", "TRAILING_STOP_MARKET", "TRAILING_TP_SL")
+_SYMBOL = Param("symbol", "symbol")
+_SYMBOL_NEEDED = Param("symbol", "symbol", required=True)
+_ORDER_REF = (_SYMBOL_NEEDED, Param("orderId", "integer"), Param("clientOrderID"), Param("clientOrderId"))
+_ORDER_FIELDS = (
+    _SYMBOL_NEEDED,
+    Param("side", required=True, enum=_SIDE),
+    Param("positionSide", enum=_POSITION_SIDE),
+    Param("type", required=True, enum=_ORDER_TYPES),
+    Param("quantity", "decimal"),
+    Param("price", "decimal"),
+    Param("timeInForce", enum=("GTC", "IOC", "FOK", "PostOnly")),
+    Param("reduceOnly", "boolean"),
+    Param("closePosition", "boolean"),
+    Param("clientOrderID"),
+    Param("clientOrderId"),
+    Param("stopPrice", "decimal"),
+    Param("workingType", enum=("MARK_PRICE", "CONTRACT_PRICE", "INDEX_PRICE")),
+    Param("stopLoss", "json"),
+    Param("takeProfit", "json"),
+)
+
+ROUTES: tuple[Route, ...] = (
+    Route("server_time", "GET", "/openApi/swap/v2/server/time", "Server time (ms)",
+          server_time, MARKET, private=False),
+    Route("contracts", "GET", "/openApi/swap/v2/quote/contracts", "Perpetual contracts",
+          _venue("contracts"), MARKET, private=False, params=(_SYMBOL,)),
+    Route("premium_index", "GET", "/openApi/swap/v2/quote/premiumIndex", "Mark price and funding rate",
+          _venue("premium_index"), MARKET, private=False, params=(_SYMBOL,)),
+    Route("maint_margin_ratio", "GET", "/openApi/swap/v1/maintMarginRatio", "Maintenance margin tiers",
+          _venue("maint_margin_ratio"), FIVE_PER_S, params=(_SYMBOL_NEEDED,)),
+    Route("balance", "GET", "/openApi/swap/v3/user/balance", "Account balance",
+          _venue("balance"), FIVE_PER_S),
+    Route("positions", "GET", "/openApi/swap/v2/user/positions", "Open positions",
+          _venue("positions"), FIVE_PER_S, params=(_SYMBOL,)),
+    Route("income", "GET", "/openApi/swap/v2/user/income", "Income (ledger) records",
+          _venue("income"), FIVE_PER_S,
+          params=(_SYMBOL, Param("incomeType", enum=("REALIZED_PNL", "FUNDING_FEE", "TRADING_FEE", "INSURANCE_CLEAR")),
+                  Param("startTime", "integer"), Param("endTime", "integer"), Param("limit", "integer"))),
+    Route("commission_rate", "GET", "/openApi/swap/v2/user/commissionRate", "Trading fee rates",
+          _venue("commission_rate"), FIVE_PER_S, params=(_SYMBOL,)),
+    Route("get_leverage", "GET", "/openApi/swap/v2/trade/leverage", "Leverage of a symbol",
+          _venue("get_leverage"), FIVE_PER_S, params=(_SYMBOL_NEEDED,)),
+    Route("set_leverage", "POST", "/openApi/swap/v2/trade/leverage", "Set the leverage of a symbol",
+          _venue("set_leverage"), FIVE_PER_S,
+          params=(_SYMBOL_NEEDED, Param("side", required=True, enum=_POSITION_SIDE),
+                  Param("leverage", "integer", required=True))),
+    Route("get_margin_type", "GET", "/openApi/swap/v2/trade/marginType", "Margin type of a symbol",
+          _venue("get_margin_type"), TWO_PER_S, params=(_SYMBOL_NEEDED,)),
+    Route("set_margin_type", "POST", "/openApi/swap/v2/trade/marginType", "Set the margin type of a symbol",
+          _venue("set_margin_type"), TWO_PER_S,
+          params=(_SYMBOL_NEEDED, Param("marginType", required=True, enum=("ISOLATED", "CROSSED", "SEPARATE_ISOLATED")))),
+    Route("get_position_mode", "GET", "/openApi/swap/v1/positionSide/dual", "Position mode",
+          _venue("get_position_mode"), TWO_PER_S),
+    Route("set_position_mode", "POST", "/openApi/swap/v1/positionSide/dual", "Set the position mode",
+          _venue("set_position_mode"), TWO_PER_S, params=(Param("dualSidePosition", "boolean", required=True),)),
+    Route("place_order", "POST", "/openApi/swap/v2/trade/order", "Place an order",
+          _venue("place_order"), TEN_PER_S, params=_ORDER_FIELDS),
+    Route("test_order", "POST", "/openApi/swap/v2/trade/order/test", "Validate an order without placing it",
+          _venue("test_order"), FIVE_PER_S, params=_ORDER_FIELDS),
+    Route("query_order", "GET", "/openApi/swap/v2/trade/order", "One order",
+          _venue("query_order"), FIVE_PER_S, params=_ORDER_REF),
+    Route("cancel_order", "DELETE", "/openApi/swap/v2/trade/order", "Cancel an order",
+          _venue("cancel_order"), FIVE_PER_S, params=_ORDER_REF),
+    Route("open_orders", "GET", "/openApi/swap/v2/trade/openOrders", "Working orders",
+          _venue("open_orders"), FIVE_PER_S, params=(_SYMBOL, Param("type", enum=("MARKET", "LIMIT")))),
+    Route("cancel_all_orders", "DELETE", "/openApi/swap/v2/trade/allOpenOrders", "Cancel all working orders",
+          _venue("cancel_all_orders"), FIVE_PER_S, params=(_SYMBOL, Param("type", enum=("MARKET", "LIMIT")))),
+    Route("close_all_positions", "POST", "/openApi/swap/v2/trade/closeAllPositions", "Market-close positions",
+          _venue("close_all_positions"), FIVE_PER_S, params=(_SYMBOL,)),
+    Route("place_batch", "POST", "/openApi/swap/v2/trade/batchOrders", "Place up to 5 orders",
+          place_batch, FIVE_PER_S, params=(Param("batchOrders", "json", required=True),)),
+    Route("cancel_batch", "DELETE", "/openApi/swap/v2/trade/batchOrders", "Cancel up to 10 orders",
+          cancel_batch, FIVE_PER_S,
+          params=(_SYMBOL_NEEDED, Param("orderIdList", "json"), Param("clientOrderIdList", "json"))),
+)
