@@ -35,6 +35,8 @@ class V4Config(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     allow_list: tuple[str, ...] | None = None
+    #: The single-slot rule (SPEC 5). Only ever off to prove that certification catches its loss.
+    single_slot: bool = True
     max_notional_usdt: float | None = Field(default=None, gt=0)
     max_conviction: float | None = Field(default=None, gt=0)
     max_trades_per_day: int | None = Field(default=None, ge=0)
@@ -76,7 +78,7 @@ class ExecutionPolicy:
         c = self.config
         if halted:
             return GateReason.HALTED
-        if slot_busy:
+        if slot_busy and c.single_slot:
             return GateReason.SLOT_BUSY
         if self._allowed is not None and asset not in self._allowed:
             return GateReason.ASSET_NOT_ALLOWED

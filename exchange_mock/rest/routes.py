@@ -69,13 +69,16 @@ class Route:
         return self.rate.shared or f"{self.method} {self.path}"
 
 
+_SELF_FIELD = VenueError(Code.INVALID_PARAMETER, detail="unknown parameter self")
+
+
 def invoke(fn: Callable[..., Envelope], fields: Mapping[str, Any]) -> Envelope:
     """Call a venue endpoint with the request's fields as keywords.
 
     A field named ``self`` would bind to the method's own first parameter instead of reaching the
     venue's unknown-parameter check, so it is refused here with that check's answer."""
     if "self" in fields:
-        return error(Code.INVALID_PARAMETER, VenueError(Code.INVALID_PARAMETER, detail="unknown parameter self").msg)
+        return error(_SELF_FIELD.code, _SELF_FIELD.msg)
     return fn(**fields)
 
 
@@ -107,7 +110,7 @@ def _json_list(raw: str | None, name: str, limit: int) -> list[Any]:
 
 
 def _failure(reply: Envelope, order_id: Any, client_order_id: Any) -> dict[str, Any]:
-    return {"orderId": order_id if isinstance(order_id, int) else 0,
+    return {"orderId": order_id if type(order_id) is int else 0,
             "clientOrderId": "" if client_order_id is None else str(client_order_id),
             "errorCode": reply["code"], "errorMessage": reply["msg"]}
 

@@ -61,13 +61,14 @@ def init(dsn: str | None) -> None:
 @db.command("import-scans")
 @click.argument("archive", type=click.Path(dir_okay=False, path_type=Path))
 @dsn_option
-@click.option("--dataset", default=None, help="Dataset name (default: the file name without extension).")
+@click.option("--dataset", default=DEFAULT_DATASET, show_default=True,
+              help="Dataset name; a scenario's ClickHouse source reads 'default'.")
 @click.option("--replace", is_flag=True, help="Overwrite a dataset of the same name.")
 @one_line_errors
-def import_scans_command(archive: Path, dsn: str | None, dataset: str | None, replace: bool) -> None:
+def import_scans_command(archive: Path, dsn: str | None, dataset: str, replace: bool) -> None:
     """Load a Parquet scan archive into the scans table."""
     n = import_scans(archive, dsn, dataset, replace=replace)
-    click.echo(f"imported {n} scans from {archive} as dataset {dataset or archive.stem!r}")
+    click.echo(f"imported {n} scans from {archive} as dataset {dataset!r}")
 
 
 @db.command("export-scans")

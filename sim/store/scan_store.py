@@ -131,11 +131,12 @@ def store_scans(batches: Iterable[ScanBatch], dsn: str | None = None, dataset: s
     return n
 
 
-def import_scans(path: str | Path, dsn: str | None = None, dataset: str | None = None, *,
+def import_scans(path: str | Path, dsn: str | None = None, dataset: str = DEFAULT_DATASET, *,
                  replace: bool = False, batch_size: int = DEFAULT_BATCH_SIZE) -> int:
-    """A Parquet scan archive into ClickHouse (dataset name defaults to the file's stem)."""
+    """A Parquet scan archive into ClickHouse as one dataset (by default the one a scenario's
+    ClickHouse source reads)."""
     source = ParquetScanSource(path, batch_size=batch_size)
-    return store_scans(source.batches(), dsn, dataset or Path(path).stem, provenance=source.provenance,
+    return store_scans(source.batches(), dsn, dataset, provenance=source.provenance,
                        funding=source.funding, replace=replace)
 
 

@@ -30,7 +30,7 @@ def test_scans_round_trip_through_the_cli(dsn, tmp_path):
              "prices": {"BTCUSDT": 60_000.0 + i, "ZECUSDT": 40.0} if i % 3 else {"BTCUSDT": 60_000.0}}
             for i in range(50)]
     write_archive(tmp_path / "day.parquet", [ScanBatch.from_rows(rows)], provenance="cli test")
-    assert violet("db", "import-scans", str(tmp_path / "day.parquet"), "--dsn", dsn) == (
+    assert violet("db", "import-scans", str(tmp_path / "day.parquet"), "--dsn", dsn, "--dataset", "day") == (
         0, "imported 50 scans from " + str(tmp_path / "day.parquet") + " as dataset 'day'\n")
     code, out = violet("db", "export-scans", str(tmp_path / "part.parquet"), "--dsn", dsn, "--dataset", "day",
                        "--start", "2026-06-13T00:00:10Z", "--end", str(1_781_308_800_000 + 5_000 * 20))

@@ -82,11 +82,11 @@ def test_parquet_import_export_round_trip(dsn, tmp_path):
     write_archive(tmp_path / "in.parquet", [scans.slice(0, 600), scans.slice(600, 1000)], with_marks=True,
                   provenance='{"source": "unit test"}', funding=funding)
     assert import_scans(tmp_path / "in.parquet", dsn) == 1000
-    assert export_scans(tmp_path / "out.parquet", dsn, "in") == 1000
+    assert export_scans(tmp_path / "out.parquet", dsn) == 1000
     back = ParquetScanSource(tmp_path / "out.parquet")
     assert (back.provenance, back.funding) == ('{"source": "unit test"}', funding)
     assert_same(scans, list(back.batches()))
-    later = ClickHouseScanSource(dsn, "2026-06-13T00:00:01Z", dataset="in")
+    later = ClickHouseScanSource(dsn, "2026-06-13T00:00:01Z")  # the scenario's form: DSN and a range
     assert later.funding == {"BTCUSDT": funding["BTCUSDT"][1:]}
     assert later.time_span() == (int(scans.ts_ms[1]), int(scans.ts_ms[-1]))
 

@@ -1,0 +1,20 @@
+"""An HTTP front over the venue that speaks BingX's USDT-M perpetual REST dialect, so that a BingX
+client (ccxt's ``bingx`` class, or the live execution code) trades the mock unchanged.
+
+    from exchange_mock import Venue
+    from exchange_mock.rest import VenueHost, create_app, load_accounts
+    host = VenueHost(Venue(), load_accounts("accounts.yaml"))
+    app = create_app(host, clock=wall_clock_ms, admin_enabled=True)   # any ASGI server runs it
+
+The package reads no clock itself: the caller passes one (ms since the epoch) for signature
+timestamps and rate limits, and the venue's own time moves only through ``VenueHost.advance``.
+"""
+from exchange_mock.rest.accounts import DEMO_ACCOUNT, AccountsFileError, ApiAccount, load_accounts, parse_accounts
+from exchange_mock.rest.app import create_app
+from exchange_mock.rest.host import VenueHost
+from exchange_mock.rest.ratelimit import Clock
+
+__all__ = [
+    "create_app", "VenueHost", "Clock",
+    "ApiAccount", "AccountsFileError", "DEMO_ACCOUNT", "load_accounts", "parse_accounts",
+]
