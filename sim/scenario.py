@@ -50,6 +50,7 @@ class CandleData(_Strict):
 class ClickHouseData(_Strict):
     kind: Literal["clickhouse"]
     dsn: str
+    dataset: str = "default"
     start: str | None = None
     end: str | None = None
     batch_size: int = Field(default=65_536, gt=0)

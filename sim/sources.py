@@ -19,5 +19,6 @@ def open_source(data: DataSource, seed: int) -> ScanSource:
                                 seed=seed, batch_size=data.batch_size)
     if isinstance(data, ClickHouseData):
         from sim.store.scan_store import ClickHouseScanSource
-        return ClickHouseScanSource(data.dsn, start=data.start, end=data.end, batch_size=data.batch_size)
+        return ClickHouseScanSource(data.dsn, start=data.start, end=data.end, dataset=data.dataset,
+                                    batch_size=data.batch_size)
     raise TypeError(f"unknown data source {data!r}")

@@ -14,7 +14,6 @@ import csv
 import json
 import math
 import os
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator, Literal, Sequence
 
@@ -22,6 +21,7 @@ import numpy as np
 import pyarrow.csv as pacsv
 from numpy.lib.stride_tricks import sliding_window_view
 
+from sim.instants import parse_instant
 from sim.rng import RngStreams
 from sim.scans.source import Funding
 from sim.scans.synthetic import EsofPlane, SyntheticConfig, VelDivProcess
@@ -54,19 +54,6 @@ def market_data_root(override: str | Path | None = None) -> Path:
     if os.environ.get(ENV_VAR):
         return Path(os.environ[ENV_VAR])
     return Path(__file__).resolve().parents[2].parent / "shared" / "data" / "market"
-
-
-def parse_utc_ms(value: str | int) -> int:
-    """Unix ms from an int or an ISO date/datetime (naive means UTC)."""
-    if isinstance(value, int):
-        return value
-    try:
-        dt = datetime.fromisoformat(value)
-    except ValueError:
-        raise ValueError(f"not an ISO date or datetime: {value!r}") from None
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=timezone.utc)
-    return int(dt.timestamp() * 1000)
 
 
 def _read_csv(path: Path, columns: dict[str, str]) -> dict[str, np.ndarray]:
@@ -129,8 +116,8 @@ def _load_window(folder: Path, assets: Sequence[str] | None, start: str | int | 
     """(asset columns, the open times common to them, closes (n, A)) for ``[start, end)``.
 
     Without ``assets``: every asset with a candle at every open time seen in the window."""
-    lo = -math.inf if start is None else parse_utc_ms(start)
-    hi = math.inf if end is None else parse_utc_ms(end)
+    lo = -math.inf if start is None else parse_instant(start)
+    hi = math.inf if end is None else parse_instant(end)
     names = sorted(set(assets)) if assets is not None else sorted(p.stem for p in folder.glob("*.csv"))
     if not names:
         raise ValueError(f"no assets chosen in {folder.name}")

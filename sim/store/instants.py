@@ -1,12 +1,10 @@
-"""Millisecond instants as ClickHouse ``DateTime64(3, 'UTC')`` values, and user-typed times.
+"""Millisecond instants as ClickHouse ``DateTime64(3, 'UTC')`` values.
 
 The simulator counts integer milliseconds since the epoch; ClickHouse stores the same number as
 DateTime64(3). An Arrow int64 sent as is would be read as a different unit, so columns are cast to
 ``timestamp[ms, UTC]`` on the way in, and read back with ``toUnixTimestamp64Milli``.
 """
 from __future__ import annotations
-
-from datetime import datetime, timedelta, timezone
 
 import numpy as np
 import pyarrow as pa
@@ -15,7 +13,6 @@ TIMESTAMP = pa.timestamp("ms", tz="UTC")
 #: The DateTime64 range: 1900-01-01 to 2299-12-31 23:59:59.999 UTC.
 MIN_MS = -2_208_988_800_000
 MAX_MS = 10_413_792_000_000 - 1
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
 def in_range(ms: np.ndarray) -> np.ndarray:
@@ -26,20 +23,3 @@ def in_range(ms: np.ndarray) -> np.ndarray:
 def to_timestamps(ms: np.ndarray, null: np.ndarray | None = None) -> pa.Array:
     """int64 milliseconds (``null`` marks missing ones) as an Arrow UTC timestamp column."""
     return pa.array(np.asarray(ms, dtype=np.int64), pa.int64(), mask=null).cast(TIMESTAMP)
-
-
-def parse_instant(value: str | int | None) -> int | None:
-    """``None``, integer milliseconds (as int or text), or an ISO 8601 date/time (UTC unless it
-    says otherwise), as exact integer milliseconds."""
-    if value is None or isinstance(value, int):
-        return value
-    text = value.strip()
-    if text.lstrip("-").isdigit():
-        return int(text)
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise ValueError(f"not a time: {text!r} (use epoch milliseconds or ISO 8601)") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return (moment - _EPOCH) // timedelta(milliseconds=1)

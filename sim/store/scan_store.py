@@ -18,7 +18,8 @@ from clickhouse_connect.driver.client import Client
 from sim.scans.archive import ParquetScanSource, write_archive
 from sim.scans.source import Funding
 from sim.store.client import StoreError, require_tables, session
-from sim.store.instants import in_range, parse_instant, to_timestamps
+from sim.instants import parse_instant
+from sim.store.instants import in_range, to_timestamps
 from sim.store.schema import SCAN_DATASETS, SCAN_FUNDING, SCANS
 from violet_engine.scan_batch import NO_TS, ScanBatch
 

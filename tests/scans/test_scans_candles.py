@@ -7,10 +7,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim.scans.candles import DATASETS, FUNDING_DIR, CandleScanSource, market_data_root, parse_utc_ms
+from sim.scans.candles import DATASETS, FUNDING_DIR, CandleScanSource, market_data_root
+from sim.instants import parse_instant
 from sim.scans.source import ScanSource
 
-B_START, B_END = parse_utc_ms("2023-07-12"), parse_utc_ms("2023-07-15")
+B_START, B_END = parse_instant("2023-07-12"), parse_instant("2023-07-15")
 
 
 def _csv_rows(path: Path) -> list[list[str]]:
@@ -18,12 +19,12 @@ def _csv_rows(path: Path) -> list[list[str]]:
         return list(csv.reader(fh))[1:]
 
 
-def test_parse_utc_ms() -> None:
-    assert parse_utc_ms("2023-07-13") == 1_689_206_400_000
-    assert parse_utc_ms("2023-07-13T01:00:00Z") == parse_utc_ms("2023-07-13T01:00") == 1_689_210_000_000
-    assert parse_utc_ms(5) == 5
-    with pytest.raises(ValueError, match="not an ISO date"):
-        parse_utc_ms("13/07/2023")
+def test_parse_instant() -> None:
+    assert parse_instant("2023-07-13") == 1_689_206_400_000
+    assert parse_instant("2023-07-13T01:00:00Z") == parse_instant("2023-07-13T01:00") == 1_689_210_000_000
+    assert parse_instant(5) == 5
+    with pytest.raises(ValueError, match="not a time"):
+        parse_instant("13/07/2023")
 
 
 def test_data_root_resolution(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -58,7 +59,7 @@ def test_default_assets_share_the_window_timeline(market_root: Path) -> None:
     assert "BNBUSDT" not in full.assets
     late = CandleScanSource("A", start="2023-07-18T12:00", data_root=market_root)
     assert len(late.assets) == 60 and "USDCUSDT" in late.assets
-    assert late.ts_ms[0] == parse_utc_ms("2023-07-18T12:00")
+    assert late.ts_ms[0] == parse_instant("2023-07-18T12:00")
 
 
 def test_window_is_half_open_and_assets_selectable(market_root: Path) -> None:
@@ -66,7 +67,7 @@ def test_window_is_half_open_and_assets_selectable(market_root: Path) -> None:
                               data_root=market_root)
     assert isinstance(source, ScanSource)
     assert source.assets == ("ETHUSDT", "XLMUSDT") and source.num_scans == 720
-    assert source.ts_ms[0] == parse_utc_ms("2023-07-13") and source.ts_ms[-1] == parse_utc_ms("2023-07-13T11:59")
+    assert source.ts_ms[0] == parse_instant("2023-07-13") and source.ts_ms[-1] == parse_instant("2023-07-13T11:59")
     with pytest.raises(ValueError, match="FOOUSDT"):
         CandleScanSource("B", ["FOOUSDT"], data_root=market_root)
     with pytest.raises(ValueError, match="no candle time"):
