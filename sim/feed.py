@@ -9,6 +9,7 @@ per scan and none per asset.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import Any, Callable, Generator, Iterator
 
 import numpy as np
@@ -40,43 +41,28 @@ class ScanTick:
         return float(self.batch.prices[self.row, col])
 
 
-class RowPrices:
+class RowPrices(Mapping[str, float]):
     """A read-only mapping ``venue symbol -> price`` over one batch row, resolved lazily so that
     handing a scan to the venue costs nothing for the assets it does not look at."""
 
-    __slots__ = ("_batch", "_row", "_cols", "_marks")
+    __slots__ = ("_batch", "_row", "_cols", "_src")
 
     def __init__(self, batch: ScanBatch, row: int, cols: dict[str, int], marks: bool = False) -> None:
-        self._batch, self._row, self._cols, self._marks = batch, row, cols, marks
+        self._batch, self._row, self._cols = batch, row, cols
+        self._src = batch.marks if marks and batch.marks is not None else batch.prices
 
     def __getitem__(self, symbol: str) -> float:
         j = self._cols[symbol]
-        src = self._batch.marks if self._marks and self._batch.marks is not None else self._batch.prices
-        value = float(src[self._row, j])
+        value = float(self._src[self._row, j])
         if value != value or not self._batch.present[self._row, j]:
             raise KeyError(symbol)
         return value
-
-    def get(self, symbol: str, default: Any = None) -> Any:
-        try:
-            return self[symbol]
-        except KeyError:
-            return default
-
-    def __contains__(self, symbol: object) -> bool:
-        return self.get(symbol) is not None  # type: ignore[arg-type]
 
     def __iter__(self) -> Iterator[str]:
         return (s for s in self._cols if s in self)
 
     def __len__(self) -> int:
         return sum(1 for _ in self)
-
-    def keys(self) -> list[str]:
-        return list(self)
-
-    def items(self) -> list[tuple[str, float]]:
-        return [(s, self[s]) for s in self]
 
 
 class ScanFeed:

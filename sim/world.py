@@ -29,6 +29,7 @@ from sim.feed import ScanFeed
 from sim.journal.writer import RunJournal
 from sim.latency import LatencyModel
 from sim.monitor import InvariantMonitor
+from sim.progress import Progress
 from sim.recorder import Recorder
 from sim.rng import RngStreams
 from sim.scenario import Scenario
@@ -91,11 +92,13 @@ def _peek(batches: Iterator[ScanBatch]) -> tuple[int | None, Iterator[ScanBatch]
 
 
 def simulate(scenario: Scenario, *, seed: int | None = None, out_dir: Path | None = None,
-             progress: Callable[[int], None] | None = None, journal: RunJournal | None = None) -> RunResult:
+             progress: Progress | None = None, journal: RunJournal | None = None) -> RunResult:
     """Run one scenario; writes the run directory when ``out_dir`` is given."""
     seed = scenario.seed if seed is None else seed
     streams = RngStreams(seed)
     source = open_source(scenario.data, seed)
+    if progress is not None:
+        progress.start(source.num_scans)
     start_ms, batches = _peek(source.batches())
     env = simpy.Environment(initial_time=start_ms or 0)
 
@@ -117,7 +120,7 @@ def simulate(scenario: Scenario, *, seed: int | None = None, out_dir: Path | Non
     def on_batch(batch: ScanBatch, decisions: Any) -> None:
         recorder.on_batch(batch, decisions)
         if progress is not None:
-            progress(len(batch))
+            progress.advance(len(batch))
 
     feed = ScanFeed(env, batches, engine, market, execution.deliver, execution.busy, on_batch)
 

@@ -7,8 +7,12 @@ from pathlib import Path
 import click
 
 from sim.cli.common import UserError, fail_on_user_error
+from sim.journal.writer import RunJournal
 from sim.progress import progress_bar
 from sim.scenario import load_scenario
+from sim.store.client import StoreError, session
+from sim.store.journal_sink import ClickHouseJournalSink
+from sim.store.schema import apply_ddl
 from sim.world import simulate
 
 
@@ -17,8 +21,10 @@ from sim.world import simulate
 @click.option("--seed", type=click.IntRange(min=0), default=None, help="Override the scenario's seed.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Run directory (default: runs/<scenario>-seed<N>).")
+@click.option("--journal-dsn", default=None, metavar="DSN",
+              help="Also write the journal tables to ClickHouse (e.g. chdb:.violet/chdb or http://...).")
 @fail_on_user_error
-def run(scenario_file: Path, seed: int | None, out_dir: Path | None) -> None:
+def run(scenario_file: Path, seed: int | None, out_dir: Path | None, journal_dsn: str | None) -> None:
     """Replay SCENARIO_FILE through the engine into the mock venue.
 
     Exit code 0 when every expectation holds, 1 when one fails, 2 on bad input.
@@ -30,9 +36,24 @@ def run(scenario_file: Path, seed: int | None, out_dir: Path | None) -> None:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise UserError(f"{out_dir}: cannot create the run directory ({exc.strerror})") from None
-    with progress_bar(f"{scenario.name}") as progress:
-        result = simulate(scenario, seed=seed, out_dir=out_dir, progress=progress)
+    journal = RunJournal(out_dir)
+    sink = None
+    if journal_dsn is not None:
+        try:
+            with session(journal_dsn, create_database=True) as client:
+                apply_ddl(client)
+        except StoreError as exc:  # unreachable now: the sink spools and delivers when it is back
+            click.echo(f"warning: {exc}; journal batches will be spooled", err=True)
+        sink = ClickHouseJournalSink(f"{scenario.name}-seed{seed}", journal_dsn, spool_dir=out_dir / "spool")
+        journal.add_sink(sink)
+    with progress_bar(scenario.name) as progress:
+        result = simulate(scenario, seed=seed, out_dir=out_dir, progress=progress, journal=journal)
     click.echo(render_summary(result.summary, out_dir))
+    if sink is not None:
+        report = sink.close()
+        click.echo(f"  journal to ClickHouse: {sum(report.delivered.values()):,} rows delivered, "
+                   f"{report.spooled:,} spooled{f' ({report.last_error})' if report.spooled else ''}, "
+                   f"{sum(report.rejected.values())} rejected")
     sys.exit(0 if result.passed else 1)
 
 
