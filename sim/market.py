@@ -1,0 +1,31 @@
+"""Market data into the venue: each delivered scan's prices, and the venue's clock between scans.
+
+The venue's only clock and price source is ``advance``. Scans move it; a request that reaches the
+venue between two scans (latency) moves its clock to the arrival time on the latest prices, so
+fills and funding carry the venue's time, not the time of the last scan.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Mapping
+
+
+class VenueMarket:
+    def __init__(self, venue: Any, start_ms: int) -> None:
+        self.venue = venue
+        self.ts_ms = start_ms
+        self._prices: Mapping[str, float] = {}
+        self._marks: Mapping[str, float] | None = None
+        self.listeners: list[Callable[[list[Any]], None]] = []
+
+    def update(self, ts_ms: int, prices: Mapping[str, float], marks: Mapping[str, float] | None) -> None:
+        """A scan reaches the venue; its private events (fills, funding, liquidations) go to listeners."""
+        self.ts_ms, self._prices, self._marks = ts_ms, prices, marks
+        events = self.venue.advance(ts_ms, prices, marks)
+        if events:
+            for listener in self.listeners:
+                listener(events)
+
+    def sync(self, now_ms: int) -> None:
+        """Move the venue's clock to ``now_ms`` on the latest prices (no-op at the scan's time)."""
+        if now_ms > self.ts_ms:
+            self.update(now_ms, self._prices, self._marks)
