@@ -28,7 +28,7 @@ class CliFailure(click.ClickException):
 
 def one_line_errors(command: Callable[..., Any]) -> Callable[..., Any]:
     """Turn the errors a user can cause (bad DSN, unreachable target, missing table or file, bad
-    value) into ``Error: <one line>`` and exit code 2."""
+    value) into ``error: <one line>`` and exit code 2."""
     @functools.wraps(command)
     def run(*args: Any, **kwargs: Any) -> Any:
         try:

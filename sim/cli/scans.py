@@ -1,15 +1,11 @@
-"""``violet-sim scans``: build scan archives (synthetic or from real candles) and inspect them.
-
-Every failure is one line on stderr with exit code 2, including click's own usage errors.
-"""
+"""``violet-sim scans``: build scan archives (synthetic or from real candles) and inspect them."""
 from __future__ import annotations
 
 import functools
 import json
-import sys
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, NoReturn, TypeVar
+from typing import Any, Callable, TypeVar
 
 import click
 from pydantic import ValidationError
@@ -20,37 +16,6 @@ from sim.scans.candles import DATASETS, CandleScanSource
 from sim.scans.synthetic import SyntheticConfig, SyntheticScanSource
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-class _OneLineUsage:
-    """Click's usage errors (bad option, missing argument, unknown command) as one line, exit 2,
-    like every other failure (click's default prints the usage block)."""
-
-    def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None,
-                     **extra: Any) -> click.Context:
-        try:
-            return super().make_context(info_name, args, parent=parent, **extra)  # type: ignore[misc]
-        except click.UsageError as exc:
-            _usage_error(exc)
-
-
-def _usage_error(exc: click.UsageError) -> NoReturn:
-    click.echo(f"error: {exc.format_message()}", err=True)
-    sys.exit(2)
-
-
-class _Command(_OneLineUsage, click.Command):
-    pass
-
-
-class _Group(_OneLineUsage, click.Group):
-    command_class = _Command
-
-    def resolve_command(self, ctx: click.Context, args: list[str]) -> Any:
-        try:
-            return super().resolve_command(ctx, args)
-        except click.UsageError as exc:
-            _usage_error(exc)
 
 
 def _library_errors(fn: F) -> F:
@@ -70,7 +35,7 @@ def _utc(ts_ms: int) -> str:
     return datetime.fromtimestamp(ts_ms / 1000, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-@click.group(cls=_Group)
+@click.group()
 def scans() -> None:
     """Build and inspect Parquet scan archives."""
 

@@ -44,7 +44,7 @@ def test_seed_recorded_refuses_to_append(dsn, tmp_path):
     code, out = violet("db", "seed-recorded", "--dsn", dsn, "--trades", "300", "--seed", "3")
     assert code == 0 and json.loads(out)["trade_ids"] == 300
     assert violet("db", "seed-recorded", "--dsn", dsn, "--trades", "300") == (
-        2, "Error: table violet.trade_events is not empty (use --replace to overwrite it)\n")
+        2, "error: table violet.trade_events is not empty (use --replace to overwrite it)\n")
     assert violet("db", "seed-recorded", "--dsn", dsn, "--trades", "300", "--replace")[0] == 0
     assert violet("db", "seed-recorded", "--parquet", str(tmp_path / "pq"), "--trades", "300")[0] == 0
     assert sorted(p.name for p in (tmp_path / "pq").iterdir()) == ["trade_events.parquet", "trade_exit_legs.parquet"]
@@ -66,4 +66,4 @@ def test_deliver_spool(dsn, decisions, tmp_path):
 ])
 def test_errors_are_one_line_exit_2(dsn, args, message):
     code, out = violet(*args, *(["--dsn", dsn] if "--dsn" not in args else []))
-    assert code == 2 and out.startswith("Error: ") and message in out and out.count("\n") == 1
+    assert code == 2 and out.startswith("error: ") and message in out and out.count("\n") == 1

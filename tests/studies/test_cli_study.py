@@ -49,4 +49,4 @@ def test_parquet_directory_is_a_source(recorded, tmp_path):
 ])
 def test_errors_are_one_line_exit_2(tmp_path, source, message):
     code, out = violet("study", "margin", "--source", source, "--out", str(tmp_path))
-    assert code == 2 and out.startswith("Error: ") and message in out and out.count("\n") == 1
+    assert code == 2 and out.startswith("error: ") and message in out and out.count("\n") == 1
