@@ -4,7 +4,7 @@ client (ccxt's ``bingx`` class, or the live execution code) trades the mock unch
     from exchange_mock import Venue
     from exchange_mock.rest import VenueHost, create_app, load_accounts
     host = VenueHost(Venue(), load_accounts("accounts.yaml"))
-    app = create_app(host, clock=wall_clock_ms, admin_enabled=True)   # any ASGI server runs it
+    app = create_app(host, clock=lambda: time.time_ns() // 10**6, admin_enabled=True)  # an ASGI app
 
 The package reads no clock itself: the caller passes one (ms since the epoch) for signature
 timestamps and rate limits, and the venue's own time moves only through ``VenueHost.advance``.

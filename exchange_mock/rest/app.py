@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Awaitable, Callable
+from typing import Any, Awaitable, Callable
 from urllib.parse import parse_qsl
 
 from starlette.applications import Starlette
@@ -28,7 +28,7 @@ from exchange_mock.rest.auth import AuthError, authenticate, signed_payload
 from exchange_mock.rest.host import VenueHost
 from exchange_mock.rest.openapi import openapi_document
 from exchange_mock.rest.ratelimit import Clock, RateLimiter
-from exchange_mock.rest.routes import ROUTES, Call, Envelope, Route
+from exchange_mock.rest.routes import ROUTES, Call, Route
 
 log = logging.getLogger("exchange_mock.rest")
 
@@ -37,7 +37,7 @@ MAX_FIELDS = 100
 INTERNAL_ERROR = 100500
 
 
-def reply(payload: Envelope, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+def reply(payload: dict[str, Any], status: int = 200, headers: dict[str, str] | None = None) -> Response:
     body = json.dumps(payload, separators=(",", ":"), allow_nan=False)
     return Response(body, status_code=status, headers=headers, media_type="application/json")
 
@@ -100,17 +100,17 @@ class RestApp:
         call = Call(account, fields, now)
         return reply(self.host.run(lambda: route.handler(call)), headers=headers)
 
-    def endpoint(self, by_method: dict[str, Route]) -> Handler:
+    def endpoint(self, by_method: dict[str, Route]) -> RequestHandler:
         async def handle(request: Request) -> Response:
             method = "GET" if request.method == "HEAD" else request.method
             return await self.serve(request, by_method[method])
         return guarded(handle)
 
 
-Handler = Callable[[Request], Awaitable[Response]]
+RequestHandler = Callable[[Request], Awaitable[Response]]
 
 
-def guarded(handle: Handler) -> Handler:
+def guarded(handle: RequestHandler) -> RequestHandler:
     """The last resort: a failure inside the server is logged and answered 100500 in the envelope
     (HTTP 200), never a 5xx or a traceback. The fuzz tests assert it is never reached."""
     async def wrapper(request: Request) -> Response:
@@ -122,8 +122,8 @@ def guarded(handle: Handler) -> Handler:
     return wrapper
 
 
-async def _http_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, HTTPException)
+async def _http_error(request: Request, exc: HTTPException) -> Response:
+    """Starlette's 404 and 405 (unknown path, method not allowed) in the envelope."""
     return reply(error(exc.status_code, exc.detail), exc.status_code, dict(exc.headers or {}))
 
 

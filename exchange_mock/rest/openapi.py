@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
+from exchange_mock.rest.admin import MAX_TS_MS
 from exchange_mock.rest.routes import ROUTES, Param, Route
 
 _ENVELOPE = {
@@ -16,7 +17,8 @@ _ENVELOPE = {
     "required": ["code", "msg"],
     "properties": {"code": {"type": "integer"}, "msg": {"type": "string"}, "data": {}},
 }
-_REPLY = {"description": "BingX envelope", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Envelope"}}}}
+_REPLY = {"description": "BingX envelope",
+          "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Envelope"}}}}
 _TRANSPORT = (
     Param("timestamp", "integer", required=True),
     Param("recvWindow", "integer"),
@@ -56,13 +58,14 @@ def _operation(route: Route, symbols: tuple[str, ...]) -> dict[str, Any]:
 
 
 def _admin() -> dict[str, Any]:
-    prices = {"type": "object", "additionalProperties": {"type": "number", "exclusiveMinimum": 0}}
+    prices = {"type": "object", "additionalProperties": {"type": "number", "minimum": 0, "exclusiveMinimum": True}}
     return {"post": {
         "operationId": "admin_advance",
         "summary": "Move the venue's clock and prices (test servers only)",
         "requestBody": {"required": True, "content": {"application/json": {"schema": {
             "type": "object", "required": ["ts_ms", "prices"],
-            "properties": {"ts_ms": {"type": "integer", "minimum": 0}, "prices": prices, "marks": prices},
+            "properties": {"ts_ms": {"type": "integer", "minimum": 0, "maximum": MAX_TS_MS},
+                           "prices": prices, "marks": prices},
         }}}},
         "responses": {"200": _REPLY},
     }}

@@ -85,7 +85,6 @@ def invoke(fn: Callable[..., Envelope], fields: Mapping[str, Any]) -> Envelope:
 def _venue(method: str) -> Handler:
     def handler(call: Call) -> Envelope:
         return invoke(getattr(call.account, method), call.params)
-    handler.__name__ = method
     return handler
 
 
@@ -212,7 +211,8 @@ ROUTES: tuple[Route, ...] = (
           _venue("get_margin_type"), TWO_PER_S, params=(_SYMBOL_NEEDED,)),
     Route("set_margin_type", "POST", "/openApi/swap/v2/trade/marginType", "Set the margin type of a symbol",
           _venue("set_margin_type"), TWO_PER_S,
-          params=(_SYMBOL_NEEDED, Param("marginType", required=True, enum=("ISOLATED", "CROSSED", "SEPARATE_ISOLATED")))),
+          params=(_SYMBOL_NEEDED,
+                  Param("marginType", required=True, enum=("ISOLATED", "CROSSED", "SEPARATE_ISOLATED")))),
     Route("get_position_mode", "GET", "/openApi/swap/v1/positionSide/dual", "Position mode",
           _venue("get_position_mode"), TWO_PER_S),
     Route("set_position_mode", "POST", "/openApi/swap/v1/positionSide/dual", "Set the position mode",

@@ -1,0 +1,31 @@
+"""``violet-sim venue``: the mock BingX venue as an HTTP server."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from sim.cli.common import fail_on_user_error
+from sim.venue_server import serve as run_server
+
+
+@click.group()
+def venue() -> None:
+    """The mock BingX USDT-M perpetual venue over HTTP."""
+
+
+@venue.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535), help="0: any free port.")
+@click.option("--scenario", type=click.Path(dir_okay=False, path_type=Path),
+              help="Replay this scenario's scans as the venue's prices.")
+@click.option("--speed", default=1.0, show_default=True, type=click.FloatRange(min=0, min_open=True),
+              help="Replay speed: 60 plays an hour of scans in a minute.")
+@click.option("--accounts", type=click.Path(dir_okay=False, path_type=Path),
+              help="YAML/JSON list of {api_key, secret, initial_balance}; default: one demo key.")
+@click.option("--admin", is_flag=True, help="Mount POST /admin/advance to set time and prices (tests).")
+@fail_on_user_error
+def serve(host: str, port: int, scenario: Path | None, speed: float, accounts: Path | None, admin: bool) -> None:
+    """Serve BingX's swap REST API (the paths ccxt's bingx class calls) over the venue."""
+    run_server(host=host, port=port, scenario=scenario, accounts=accounts, speed=speed, admin=admin,
+               echo=click.echo)

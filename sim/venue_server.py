@@ -1,0 +1,140 @@
+"""``violet-sim venue serve``: the mock venue over HTTP, with the wall clock and a price driver.
+
+The REST layer (``exchange_mock.rest``) reads no clock; a live server gives it the wall clock for
+signature timestamps and rate limits. The venue's own time moves only through its ``advance``:
+either from a scenario's scans, replayed in wall-clock time (``ScanReplay``), or by hand through
+``POST /admin/advance`` when the server is started with ``admin``.
+"""
+from __future__ import annotations
+
+import logging
+import math
+import socket
+import threading
+import time
+from pathlib import Path
+from typing import Callable, Iterable
+
+import numpy as np
+import uvicorn
+
+from exchange_mock import Venue, to_venue_symbol
+from exchange_mock.rest import DEMO_ACCOUNT, AccountsFileError, VenueHost, create_app, load_accounts
+from sim.errors import UserError
+from violet_engine import ScanBatch
+
+log = logging.getLogger("sim.venue_server")
+
+
+def wall_clock_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+def _columns(assets: Iterable[str]) -> list[tuple[int, str]]:
+    """(column, venue symbol) of every USDT asset; other quotes cannot be traded on this venue."""
+    out = []
+    for j, asset in enumerate(assets):
+        try:
+            out.append((j, to_venue_symbol(asset)))
+        except ValueError:
+            continue
+    return out
+
+
+def _row(values: np.ndarray, present: np.ndarray, i: int, columns: list[tuple[int, str]]) -> dict[str, float]:
+    """Scan ``i`` as ``{venue symbol: price}``: listed assets with a number (the venue itself
+    ignores prices that are not positive and finite)."""
+    row = {}
+    for j, symbol in columns:
+        value = float(values[i, j])
+        if present[i, j] and not math.isnan(value):
+            row[symbol] = value
+    return row
+
+
+class ScanReplay:
+    """Applies scans to the venue in wall-clock time: the scan at ``ts`` is applied
+    ``(ts - first ts) / speed`` ms after the first. A scan that is already due is applied at once
+    (the replay catches up rather than skips), so the venue sees every scan, in order."""
+
+    def __init__(self, host: VenueHost, batches: Iterable[ScanBatch], speed: float,
+                 now: Callable[[], float] = time.monotonic) -> None:
+        if not speed > 0:
+            raise ValueError(f"speed must be positive: {speed}")
+        self._host = host
+        self._batches = batches
+        self._speed = speed
+        self._now = now
+        self._stop = threading.Event()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def _wait_until(self, due: float) -> bool:
+        """False once stopped; otherwise waits until ``due`` (``now`` seconds) and returns True."""
+        delay = due - self._now()
+        return not (self._stop.wait(delay) if delay > 0 else self._stop.is_set())
+
+    def run(self) -> int:
+        """Replay until the scans end or ``stop``; returns the number of scans applied."""
+        applied = 0
+        origin: tuple[int, float] | None = None
+        for batch in self._batches:
+            columns = _columns(batch.assets)
+            for i in range(len(batch)):
+                ts = int(batch.ts_ms[i])
+                if origin is None:
+                    origin = (ts, self._now())
+                if not self._wait_until(origin[1] + (ts - origin[0]) / 1000 / self._speed):
+                    return applied
+                marks = None if batch.marks is None else _row(batch.marks, batch.present, i, columns)
+                self._host.advance(ts, _row(batch.prices, batch.present, i, columns), marks)
+                applied += 1
+        log.info("replay finished after %d scans; prices stay at the last scan", applied)
+        return applied
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """Bind before starting, so that a busy port is a one-line user error."""
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise UserError(f"cannot listen on {host}:{port} ({exc.strerror})") from None
+    return sock
+
+
+def serve(*, host: str, port: int, scenario: Path | None, accounts: Path | None, speed: float,
+          admin: bool, echo: Callable[[str], None] = print) -> None:
+    """Build the venue, its accounts and price driver, and serve until interrupted."""
+    if (scenario is None) == (not admin):
+        raise UserError("give --scenario FILE (replayed prices) or --admin (prices set through POST /admin/advance)")
+    try:
+        keys = load_accounts(accounts) if accounts is not None else (DEMO_ACCOUNT,)
+    except AccountsFileError as exc:
+        raise UserError(str(exc)) from None
+    replay = None
+    if scenario is not None:
+        # imported here: the scenario and source modules pull in the whole simulator, which an
+        # admin-driven server does not need
+        from sim.scenario import load_scenario
+        from sim.sources import open_source
+        spec = load_scenario(scenario)
+        vhost = VenueHost(Venue(spec.venue), keys)
+        replay = ScanReplay(vhost, open_source(spec.data, spec.seed).batches(), speed)
+    else:
+        vhost = VenueHost(Venue(), keys)
+    sock = _listen(host, port)
+    app = create_app(vhost, wall_clock_ms, admin_enabled=admin)
+    echo(f"serving BingX swap API on http://{host}:{sock.getsockname()[1]}/openApi "
+         f"(keys: {', '.join(k.api_key for k in keys)}; prices: {'admin' if admin else f'replay x{speed:g}'})")
+    if replay is not None:
+        threading.Thread(target=replay.run, name="scan-replay", daemon=True).start()
+    try:
+        uvicorn.Server(uvicorn.Config(app, log_level="info")).run(sockets=[sock])
+    finally:
+        if replay is not None:
+            replay.stop()
+        sock.close()
