@@ -21,8 +21,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal, localcontext
+from functools import partial
 from typing import TYPE_CHECKING, Mapping
 
+from exchange_mock.book import RestingBook
 from exchange_mock.contracts import Contract
 from exchange_mock.errors import Code, VenueError, bad_request
 from exchange_mock.events import Fill, FundingSettlement, Liquidation, OrderEnded, VenueEvent
@@ -123,6 +125,7 @@ class Account:
         self.ledger = Ledger()
         self.orders: dict[int, Order] = {}
         self.open_orders: dict[int, Order] = {}
+        self.resting = RestingBook()
         self.positions: dict[tuple[str, str], Position] = {}
         self.fills: list[Fill] = []
         self.events: list[VenueEvent] = []
@@ -380,6 +383,7 @@ class Account:
         self._on_arrival(order, req.contract, plan)
         if order.is_working:
             self.open_orders[order.order_id] = order
+            self.resting.add(order)
             self._dirty = True
         self._refresh_active(order.symbol)
         return order
@@ -429,16 +433,20 @@ class Account:
 
     def _end(self, order: Order, status: str, reason: str, *, notify: bool = True) -> None:
         order.end(status, self.market.ts_ms, reason)
-        del self.open_orders[order.order_id]
-        self._dirty = True
+        self._unrest(order)
         self._refresh_active(order.symbol)
         if notify:
             self.events.append(OrderEnded(self.key, self.market.ts_ms, order.symbol, order.order_id,
                                           order.client_order_id, status, reason))
 
+    def _unrest(self, order: Order) -> None:
+        """Take an order that stopped working out of the open-list and the book together."""
+        del self.open_orders[order.order_id]
+        self.resting.remove(order)
+        self._dirty = True
+
     def _refresh_active(self, symbol: str) -> None:
-        busy = any(k[0] == symbol for k in self.positions) or any(
-            o.symbol == symbol for o in self.open_orders.values())
+        busy = any(k[0] == symbol for k in self.positions) or self.resting.holds(symbol)
         if busy:
             self.active[symbol] = None
         else:
@@ -542,16 +550,17 @@ class Account:
                 self._liquidate_due()
 
     def _rebuild_watch(self) -> None:
-        bounds = {s: [-_INF, _INF, -_INF, _INF] for s in self.active}
+        """Float triggers per active symbol: the last prices beyond which no resting buy or sell can
+        fill, and the marks beyond which no long or short can be liquidated. A side's threshold
+        grows with its limit, so the best price of the side alone gives it."""
+        bounds: dict[str, list[float]] = {}
         contracts = self.market.contracts
         matcher = self.market.matcher
-        for order in self.open_orders.values():
-            b = bounds[order.symbol]
-            threshold = matcher.watch_threshold(contracts[order.symbol], order.direction, order.price)
-            if order.direction > 0:
-                b[0] = max(b[0], threshold)
-            else:
-                b[1] = min(b[1], threshold)
+        for s in self.active:
+            buy, sell = self.resting.best(s, 1), self.resting.best(s, -1)
+            bounds[s] = [-_INF if buy is None else matcher.watch_threshold(contracts[s], 1, buy),
+                         _INF if sell is None else matcher.watch_threshold(contracts[s], -1, sell),
+                         -_INF, _INF]
         n_cross = sum(1 for p in self.positions.values() if not p.isolated)
         self._watch_all_cross = n_cross > 1
         for pos in self.positions.values():
@@ -567,37 +576,44 @@ class Account:
         self._dirty = False
 
     def _match_resting(self) -> None:
+        """Give every resting order the current quote crosses one fill, as a maker at its price.
+
+        Orders fill in price-time priority: symbol by symbol (sorted), buys then sells, each side
+        best price first and, at one price, oldest first; only the crossed prefix of each side is
+        visited. The order matters: each fill moves the margin the next one is checked against."""
         market = self.market
         matcher = market.matcher
-        for order in list(self.open_orders.values()):
-            if not order.is_working:
-                continue
-            contract = market.contracts[order.symbol]
+        for symbol in self.resting.symbols():
+            contract = market.contracts[symbol]
             last = market.last_price(contract)
             if last is None:
                 continue
             bid, ask = matcher.quote(contract, last)
-            if not matcher.resting_crossed(order.direction, order.price, bid, ask):
-                continue
-            qty = matcher.fill_quantity(contract, order.remaining, taker=False)
-            hedge_close = self.dual_side and self._is_closing_side(order.position_side, order.direction)
-            if order.reduce_only or hedge_close:
-                qty = min(qty, self._closable(order.symbol, order.position_side, order.direction))
-                if not qty:
-                    self._end(order, EXPIRED, "nothing left to reduce")
-                    continue
-            else:
-                opening = qty
-                if not self.dual_side:
-                    opening = max(ZERO, qty - self._closable(order.symbol, BOTH, order.direction))
-                if opening and self._order_margin(contract, opening, order.price, self.leverage(contract, order.direction),
-                                                  order.time_in_force == POST_ONLY) > self.available(exclude=order):
-                    self._end(order, EXPIRED, "insufficient margin at fill")
-                    continue
-            self._fill(order, contract, qty, order.price, MAKER)
-            if not order.is_working:
-                del self.open_orders[order.order_id]
-            self._refresh_active(order.symbol)
+            crosses = partial(matcher.resting_crossed, bid=bid, ask=ask)
+            for d in (1, -1):
+                for order in self.resting.crossed(symbol, d, crosses):
+                    self._fill_resting(order, contract)
+
+    def _fill_resting(self, order: Order, contract: Contract) -> None:
+        qty = self.market.matcher.fill_quantity(contract, order.remaining, taker=False)
+        hedge_close = self.dual_side and self._is_closing_side(order.position_side, order.direction)
+        if order.reduce_only or hedge_close:
+            qty = min(qty, self._closable(order.symbol, order.position_side, order.direction))
+            if not qty:
+                self._end(order, EXPIRED, "nothing left to reduce")
+                return
+        else:
+            opening = qty
+            if not self.dual_side:
+                opening = max(ZERO, qty - self._closable(order.symbol, BOTH, order.direction))
+            if opening and self._order_margin(contract, opening, order.price, self.leverage(contract, order.direction),
+                                              order.time_in_force == POST_ONLY) > self.available(exclude=order):
+                self._end(order, EXPIRED, "insufficient margin at fill")
+                return
+        self._fill(order, contract, qty, order.price, MAKER)
+        if not order.is_working:
+            self._unrest(order)
+        self._refresh_active(order.symbol)
 
     def _liquidate_due(self) -> None:
         market = self.market
@@ -701,8 +717,8 @@ class Account:
 
     def check_books(self) -> list[str]:
         """Positions equal the signed sum of their fills; orders equal the sum of theirs; every order
-        is in exactly one state and working exactly when listed as open; fees and PnL on the fills
-        equal the ledger's."""
+        is in exactly one state and working exactly when listed as open; the resting book holds
+        exactly the open orders; fees and PnL on the fills equal the ledger's."""
         problems: list[str] = []
         by_key: dict[tuple[str, str], Decimal] = {}
         by_order: dict[int, Decimal] = {}
@@ -726,6 +742,7 @@ class Account:
                 problems.append(f"order {order.order_id} is {order.status} but open-list says otherwise")
             if (order.status == FILLED) != (order.executed_qty == order.quantity):
                 problems.append(f"order {order.order_id} is {order.status} with {order.executed_qty}/{order.quantity}")
+        problems += self.resting.mismatches(self.open_orders)
         totals = self.ledger.totals()
         if -totals[TRADING_FEE] != fees:
             problems.append(f"fills paid fees {fees} but ledger has {-totals[TRADING_FEE]}")
