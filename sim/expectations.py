@@ -33,6 +33,7 @@ class Expectations(BaseModel):
     min_gated: dict[str, int] = Field(default_factory=dict)
     min_rejects: dict[str, int] = Field(default_factory=dict)
     min_exit_reasons: dict[str, int] = Field(default_factory=dict)
+    min_probes: dict[str, int] = Field(default_factory=dict)
     min_spike_decisions: int | None = Field(default=None, ge=0)
     min_stale_esof_decisions: int | None = Field(default=None, ge=0)
     max_esof_mult: float | None = Field(default=None, ge=0)
@@ -93,7 +94,8 @@ _SCALAR: dict[str, Callable[[Any, dict], tuple[Any, bool]]] = {
     "ledger_reconciled": _eq("ledger_reconciled"),
 }
 
-_AT_LEAST = {"min_gated": "gated_by_reason", "min_rejects": "rejects_by_reason", "min_exit_reasons": "exit_reasons"}
+_AT_LEAST = {"min_gated": "gated_by_reason", "min_rejects": "rejects_by_reason", "min_exit_reasons": "exit_reasons",
+             "min_probes": "probes"}
 
 
 def evaluate(expect: Expectations, facts: dict[str, Any]) -> list[CheckResult]:

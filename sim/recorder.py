@@ -6,9 +6,9 @@ use) as they happen. ``facts()`` is what scenario expectations and certification
 """
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, deque
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Generator
+from typing import TYPE_CHECKING, Any, Callable, Generator
 
 import numpy as np
 import simpy
@@ -25,7 +25,6 @@ from violet_engine.types import Decision, Outcome
 
 if TYPE_CHECKING:
     from sim.execution import Position
-    from sim.venue_link import VenueLink
 
 _STABLE = frozenset(to_venue_symbol(s) for s in STABLECOIN_SYMBOLS) | frozenset(STABLECOIN_SYMBOLS)
 _DECISION = OUTCOME_CODE[Outcome.DECISION]
@@ -36,6 +35,24 @@ ZERO = Decimal(0)
 
 def _d(x: Any) -> Decimal:
     return Decimal(str(x)) if x not in (None, "") else ZERO
+
+
+class JournalTail:
+    """The recent journal an engine restarting after a crash rebuilds its state from: its entries
+    (ENTER decisions) and closed trades, bounded (a day holds far fewer of either), and the trade
+    it has open (its entry fills are journaled; its trade row is written when it closes)."""
+
+    def __init__(self, keep: int = 4096) -> None:
+        self.entries: deque[dict[str, Any]] = deque(maxlen=keep)
+        self.trades: deque[dict[str, Any]] = deque(maxlen=keep)
+        self.open_trade: dict[str, Any] | None = None
+
+    def last_entry(self) -> dict[str, Any] | None:
+        return self.entries[-1] if self.entries else None
+
+    def day_pnl(self, day: int, day_ms: int) -> float:
+        """Net PnL of the trades closed on UTC day ``day``, summed as execution sums it."""
+        return sum((float(t["pnl"]) for t in self.trades if t["exit_ts_ms"] // day_ms == day), 0.0)
 
 
 class Recorder:
@@ -71,6 +88,7 @@ class Recorder:
         self._fill_cursor = 0
         self._trade_fills: list[Any] = []
         self._last_equity_ts: int | None = None
+        self.tail = JournalTail()
 
     # -- decision layer, per batch ---------------------------------------------------------------
     def on_batch(self, batch: ScanBatch, decisions: DecisionBatch) -> None:
@@ -102,12 +120,15 @@ class Recorder:
             self.gated[reason.value] += 1
         else:
             self.entries += 1
-        self.journal.append("decisions", {
+        row = {
             "ts_ms": d.ts_ms, "scan_number": d.scan_number, "asset": d.asset, "vel_div": d.vel_div,
             "conviction_base": d.conviction_base, "esof_mult": d.esof_mult, "conviction": conviction,
             "notional_fraction": d.notional_fraction, "capital": d.capital, "notional": notional,
             "action": "GATED" if reason is not None else "ENTER",
-            "gate_reason": reason.value if reason is not None else ""})
+            "gate_reason": reason.value if reason is not None else ""}
+        self.journal.append("decisions", row)
+        if reason is None:
+            self.tail.entries.append(row)
 
     def next_client_seq(self) -> int:
         self._client_seq += 1
@@ -154,34 +175,43 @@ class Recorder:
         self._fill_cursor = len(fills)
 
     def opened(self, pos: "Position", capital: float) -> None:
+        self.tail.open_trade = {k: getattr(pos, k) for k in ("symbol", "asset", "quantity", "entry_price", "entry_ts_ms",
+                                                             "conviction", "leverage", "margin")}
         self.traded_assets.add(pos.asset)
         self.leverages.add(pos.leverage)
         self.max_margin_utilization = max(self.max_margin_utilization, float(pos.margin) / capital)
         self._observe_positions()
         self._equity_row()
 
-    def closed(self, pos: "Position", link: "VenueLink") -> Generator[simpy.Event, Any, Decimal]:
-        """Book the closed trade from the venue's fills and funding income; returns its net PnL."""
+    def closed(self, pos: "Position", ask: Callable[..., Generator[simpy.Event, Any, dict[str, Any]]]
+               ) -> Generator[simpy.Event, Any, Decimal]:
+        """Book the closed trade from the venue's fills and funding income (``ask(kind, **params)``
+        queries the venue); returns its net PnL. Nothing changes before the query's answer, so an
+        engine that dies waiting for it books the same trade again after its restart."""
         self._pull_fills()
-        fills, self._trade_fills = self._trade_fills, []
+        fills = list(self._trade_fills)
         exit_fills = [f for f in fills if f.side == "BUY"]
         fees = sum((f.fee for f in fills), ZERO)
         realized = sum((f.realized_pnl for f in fills), ZERO)
         qty = sum((f.quantity for f in exit_fills), ZERO)
         exit_price = sum((f.quantity * f.price for f in exit_fills), ZERO) / qty if qty else ZERO
-        resp = yield from link.call("income", symbol=pos.symbol, incomeType="FUNDING_FEE", startTime=pos.entry_ts_ms)
+        resp = yield from ask("income", symbol=pos.symbol, incomeType="FUNDING_FEE", startTime=pos.entry_ts_ms)
         funding = sum((_d(r["income"]) for r in (resp.get("data") or [])), ZERO)
+        self._trade_fills = self._trade_fills[len(fills):]
+        self.tail.open_trade = None
         liquidated = any(f.liquidity == "LIQUIDATION" for f in fills)
         reason = "LIQUIDATION" if liquidated else (pos.exit_reason.value if pos.exit_reason else "UNKNOWN")
         pnl = realized - fees + funding
         self.trades += 1
         self.liquidations += int(liquidated)
         self.exits[reason] += 1
-        self.journal.append("trades", {
+        row = {
             "entry_ts_ms": pos.entry_ts_ms, "exit_ts_ms": self.env.now, "symbol": pos.symbol, "side": "SHORT",
             "quantity": qty or pos.quantity, "entry_price": pos.entry_price, "exit_price": exit_price,
             "conviction": pos.conviction, "exchange_leverage": pos.leverage, "margin": pos.margin,
-            "fees": fees, "funding": funding, "pnl": pnl, "exit_reason": reason, "bars_held": pos.scans_held})
+            "fees": fees, "funding": funding, "pnl": pnl, "exit_reason": reason, "bars_held": pos.scans_held}
+        self.journal.append("trades", row)
+        self.tail.trades.append(row)
         self._equity_row()
         return pnl
 

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from exchange_mock import VenueConfig
 from sim.errors import ScenarioError
 from sim.expectations import Expectations
+from sim.faults.config import FAULT_KINDS, FaultSpec
 from sim.latency import LatencyConfig
 from sim.scans.synthetic import SyntheticConfig
 from violet_engine import EngineConfig
@@ -73,6 +74,8 @@ class ExecutionConfig(_Strict):
     v4: V4Config = V4Config()
     maker: MakerConfig = MakerConfig()
     equity_interval_ms: int = Field(default=300_000, gt=0)
+    max_decision_age_ms: int = Field(default=5_000, gt=0, description=(
+        "a decision older than this when execution gets to it (lag: retries, a restart) is gated stale_data"))
 
 
 class OperatorEvent(_Strict):
@@ -107,13 +110,17 @@ class Scenario(_Strict):
     venue: VenueConfig = VenueConfig()
     latency: LatencyConfig = LatencyConfig()
     events: tuple[OperatorEvent, ...] = ()
-    faults: tuple[Any, ...] = Field(default=(), max_length=0)
+    faults: tuple[FaultSpec, ...] = ()
     expect: Expectations = Expectations()
     source_path: str | None = Field(default=None, exclude=True)
 
 
+_UNION_TAGS = frozenset(("parquet", "synthetic", "candles", "clickhouse", *FAULT_KINDS))
+
+
 def _loc(loc: tuple[Any, ...]) -> str:
-    parts = [str(p) for p in loc if not (isinstance(p, str) and p in ("parquet", "synthetic", "candles", "clickhouse"))]
+    """The path of a bad key, without pydantic's union tags (``faults.2.rate``, not ``faults.2.reject.rate``)."""
+    parts = [str(p) for p in loc if not (isinstance(p, str) and p in _UNION_TAGS)]
     return ".".join(parts) or "<root>"
 
 

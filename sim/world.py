@@ -1,10 +1,12 @@
 """One simulation run, wired in one place so that the data flow reads top to bottom:
 
-    scans -> feed (engine decides each batch) -> execution -> venue link -> venue
-                                                   |-> recorder -> journal      monitor <-|
+    scans -> [data faults] -> feed (engine decides each batch) -> execution -> venue link -> venue
+                                                                     |       [venue faults]
+                                                 [crash/restart host]|-> recorder -> journal  monitor <-|
 
 ``simulate`` builds the processes, runs simpy until the feed is exhausted, settles what is still in
-flight, then checks the end-of-run invariants and the scenario's expectations.
+flight, then checks the end-of-run invariants and the scenario's expectations. A scenario's faults
+(``sim.faults``) stop when the data ends; the settle window is then their quiet period.
 """
 from __future__ import annotations
 
@@ -28,7 +30,10 @@ from sim.expectations import CheckResult, evaluate
 from sim.feed import ScanFeed
 from sim.journal.writer import RunJournal
 from sim.latency import LatencyModel
-from sim.monitor import InvariantMonitor
+from sim.market import VenueMarket
+from sim.faults.plan import FaultPlan
+from sim.faults.config import describe
+from sim.monitor import InvariantMonitor, RunawayRun
 from sim.progress import Progress
 from sim.recorder import Recorder
 from sim.rng import RngStreams
@@ -37,6 +42,7 @@ from sim.sources import open_source
 from sim.venue_link import VenueLink
 from violet_engine import DecisionEngine, ScanBatch
 from violet_engine.cadence import Cadence
+from violet_engine.execution_policy import DAY_MS
 
 SETTLE_MS = 120_000
 PACKAGES = ("violet-sim", "simpy", "numpy", "pyarrow", "pydantic")
@@ -69,13 +75,16 @@ def versions() -> dict[str, str]:
     return found
 
 
-def venue_config(scenario: Scenario, funding: dict, streams: RngStreams) -> VenueConfig:
+def venue_config(scenario: Scenario, funding: dict, streams: RngStreams,
+                 fill_model: dict[str, Any] | None = None) -> VenueConfig:
     """The venue as the scenario configures it, funded with ``execution.capital``. Unless the
     scenario says otherwise, its id seed derives from the run seed, and funding follows the
     source's recorded series (rate 0 where a source has none, so that default runs compare trade
-    for trade with a plain reference loop)."""
+    for trade with a plain reference loop). A partial-fill fault sets ``fill_model``."""
     cfg = scenario.venue
     update: dict[str, Any] = {"initial_balance": Decimal(repr(scenario.execution.capital))}
+    if fill_model is not None:
+        update["fill"] = fill_model
     if "seed" not in cfg.model_fields_set:
         update["seed"] = streams.child_seed("venue") % (2**31)
     if "funding" not in cfg.model_fields_set:
@@ -102,41 +111,75 @@ def simulate(scenario: Scenario, *, seed: int | None = None, out_dir: Path | Non
     start_ms, batches = _peek(source.batches())
     env = simpy.Environment(initial_time=start_ms or 0)
 
-    venue = Venue(venue_config(scenario, source.funding, streams))
+    plan = FaultPlan(scenario.faults, streams, start_ms or 0)
+    venue = Venue(venue_config(scenario, source.funding, streams, plan.fill_model))
     engine = DecisionEngine(scenario.engine)
+    if out_dir is not None:
+        out_dir.mkdir(parents=True, exist_ok=True)
     journal = journal or RunJournal(out_dir)
     recorder = Recorder(env, venue, journal, scenario.execution.equity_interval_ms)
-    link = VenueLink(env, venue, LatencyModel(scenario.latency, streams.stream("latency")))
-    execution = Execution(env, link, scenario.execution, scenario.engine.leverage, engine.organs.exits,
-                          Cadence(scenario.engine.cadence), recorder)
-    monitor = InvariantMonitor(env, venue, scenario.engine.leverage.cap)
-    link.observers.append(monitor.after_response)
+    market = VenueMarket(venue, env.now)
+    link = VenueLink(env, venue, LatencyModel(scenario.latency, streams.stream("latency")),
+                     plan.link_faults(lambda: env.now), venue_clock=market.sync)
+    monitor = InvariantMonitor(env, venue, scenario.engine.leverage.cap, v4=scenario.execution.v4,
+                               max_decision_age_ms=scenario.execution.max_decision_age_ms,
+                               corrupted=plan.data.corrupted, day_pnl=lambda day: recorder.tail.day_pnl(day, DAY_MS),
+                               probe=plan.probes.hit)
 
-    def market(ts_ms: int, prices: Any, marks: Any) -> None:
-        events = venue.advance(ts_ms, prices, marks)
-        if events:
-            execution.deliver(VenueEvents(events))
+    def execution() -> Execution:
+        """A new engine process state (the first, or one restarted after a crash)."""
+        fresh = Execution(env, link, scenario.execution, scenario.engine.leverage, engine.organs.exits,
+                          Cadence(scenario.engine.cadence), recorder, probe=plan.probes.hit)
+        fresh.reconciled.append(monitor.after_reconcile)
+        return fresh
+
+    host = plan.engine_host(env, execution)
+    link.observers.append(monitor.after_response)
+    link.on_send = monitor.on_request
+    link.on_stray = host.deliver
+    if plan.link is not None:
+        plan.link.unknown_observers.append(monitor.on_unknown)
+    market.listeners.append(lambda events: host.deliver(VenueEvents(events)))
+    market.listeners.append(monitor.after_market)
 
     def on_batch(batch: ScanBatch, decisions: Any) -> None:
         recorder.on_batch(batch, decisions)
+        monitor.on_batch(batch, decisions)
         if progress is not None:
             progress.advance(len(batch))
 
-    feed = ScanFeed(env, batches, engine, market, execution.deliver, execution.busy, on_batch)
+    def market_update(ts_ms: int, prices: Any, marks: Any) -> None:
+        plan.data.at_market(ts_ms, venue.open_position_count() > 0)
+        market.update(ts_ms, prices, marks)
+
+    feed = ScanFeed(env, plan.scans(batches), engine, market_update, host.deliver, host.busy, on_batch)
 
     recorder.start()
-    env.process(execution.run())
+    host.start()
     for ev in scenario.events:
-        env.process(_operator(env, ev.at(start_ms or 0), Operator(ev.kind, ev.action, ev.quantum), execution))
+        env.process(_operator(env, ev.at(start_ms or 0), Operator(ev.kind, ev.action, ev.quantum), host.deliver))
+    plan.start(env, journal, host.deliver)
     feed_done = env.process(feed.run())
-    env.run(until=feed_done)
-    env.run(until=env.now + SETTLE_MS)
+    try:
+        env.run(until=feed_done)
+        plan.quiet()
+        env.run(until=env.now + (plan.settle_ms if plan.enabled else SETTLE_MS))
+    except RunawayRun:
+        pass  # recorded as a breach of "the run terminates"
 
     facts = recorder.facts()
-    monitor.at_end(facts, feed.scans_in)
+    facts["probes"] = plan.probes.as_dict()
+    monitor.at_end(facts, feed.scans_in, None if host.down else host.current)
+    if plan.data.source_scans:
+        monitor.check_scan_sources(plan.data.source_scans, feed.scans_in, plan.data.dropped, plan.data.duplicated)
+    if plan.enabled:
+        facts["faults"] = _fault_facts(plan, feed.scans_in, host, monitor)
     facts["violations"] = len(monitor.breaches)
     facts["ledger_reconciled"] = venue.reconcile().ok
     journal_hash = journal.close()
+    if plan.sink is not None:
+        monitor.check_journal_delivery(plan.sink.close(), journal.counts)
+        facts["violations"] = len(monitor.breaches)
     checks = evaluate(scenario.expect, facts)
     snap = venue.account_snapshot()
     summary = {
@@ -158,6 +201,15 @@ def simulate(scenario: Scenario, *, seed: int | None = None, out_dir: Path | Non
     return RunResult(summary, checks)
 
 
-def _operator(env: simpy.Environment, at_ms: int, command: Operator, execution: Execution) -> Any:
+def _operator(env: simpy.Environment, at_ms: int, command: Operator, deliver: Callable[[Any], None]) -> Any:
     yield wake_at(env, max(at_ms, env.now), Priority.OPERATOR)
-    execution.deliver(command)
+    deliver(command)
+
+
+def _fault_facts(plan: FaultPlan, scans_in: int, host: Any, monitor: InvariantMonitor) -> dict[str, Any]:
+    """What the faults did, for the summary."""
+    data = plan.data
+    return {"injected": describe(plan.faults), "source_scans": data.source_scans or scans_in,
+            "scans_dropped": data.dropped, "scans_duplicated": data.duplicated,
+            "scans_corrupted": len(data.corrupted), "engine_restarts": host.restarts,
+            "link_requests": monitor.requests}

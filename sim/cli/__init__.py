@@ -7,6 +7,7 @@ from typing import Any
 import click
 
 from sim.cli import certify, db, explain, golden, run, scans, study, venue
+from sim.cli import swarm
 
 
 class _Root(click.Group):
@@ -39,3 +40,4 @@ main.add_command(db.db)
 main.add_command(study.study)
 main.add_command(certify.certify)
 main.add_command(venue.venue)
+main.add_command(swarm.swarm)

@@ -13,6 +13,7 @@ from sim.scenario import load_scenario
 from sim.store.client import StoreError, session
 from sim.store.journal_sink import ClickHouseJournalSink
 from sim.store.schema import apply_ddl
+from sim.swarm import swarm_variant
 from sim.world import simulate
 
 
@@ -23,14 +24,19 @@ from sim.world import simulate
               help="Run directory (default: runs/<scenario>-seed<N>).")
 @click.option("--journal-dsn", default=None, metavar="DSN",
               help="Also write the journal tables to ClickHouse (e.g. chdb:.violet/chdb or http://...).")
+@click.option("--swarm", "swarm_draw", is_flag=True,
+              help="Apply the swarm's fault draw for this seed (replays a `violet-sim swarm` run exactly).")
 @fail_on_user_error
-def run(scenario_file: Path, seed: int | None, out_dir: Path | None, journal_dsn: str | None) -> None:
+def run(scenario_file: Path, seed: int | None, out_dir: Path | None, journal_dsn: str | None,
+        swarm_draw: bool) -> None:
     """Replay SCENARIO_FILE through the engine into the mock venue.
 
     Exit code 0 when every expectation holds, 1 when one fails, 2 on bad input.
     """
     scenario = load_scenario(scenario_file)
     seed = scenario.seed if seed is None else seed
+    if swarm_draw:
+        scenario = swarm_variant(scenario, seed)
     out_dir = out_dir or Path("runs") / f"{scenario.name}-seed{seed}"
     try:
         out_dir.mkdir(parents=True, exist_ok=True)

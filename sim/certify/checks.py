@@ -1,0 +1,373 @@
+"""The certification checks (SPEC 9): one small function per check, evidence in, verdict out.
+
+Every function reads measured evidence (run summaries, journal tables, probes of the engine, the
+studies, the swarm's report), never just a configuration, and returns what it measured, whether
+that meets the profile's threshold, and the files it read. Checks that count something also
+require that the thing happened at all (spikes decided, busy-slot decisions seen, trades made),
+so that a check cannot pass because its situation never arose.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Callable
+
+import numpy as np
+import pyarrow.compute as pc
+
+from exchange_mock import to_venue_symbol
+from sim.certify.evidence import Evidence, Run, Unavailable
+from sim.certify.probes import sizer_curve, spike_probe
+from sim.certify.profile import (CountSpec, CoverageSpec, FaultSpec, GoldenSpec, HaircutSpec,
+                                 LeverageSpec, MarginSpec, ParitySpec, Profile, SignalSpec, SlotSpec, SpikeSpec,
+                                 StablecoinSpec, V4Spec)
+from sim.certify.tables import haircut, schema_problems, slot_use
+from violet_engine import EngineConfig
+from violet_engine.execution_policy import DAY_MS
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    id: str
+    title: str
+    mandatory: bool
+    threshold: dict[str, Any]
+    measured: dict[str, Any]
+    passed: bool
+    evidence: list[str]
+    available: bool = True
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "title": self.title, "mandatory": self.mandatory, "threshold": self.threshold,
+                "measured": self.measured, "passed": self.passed, "available": self.available,
+                "evidence": self.evidence}
+
+
+@dataclass
+class Measured:
+    """What a check function returns; the wrapper adds id, title, mandatory flag and threshold."""
+
+    values: dict[str, Any]
+    passed: bool
+    evidence: list[str] = field(default_factory=list)
+
+
+def _runs(ev: Evidence, runs: list[Run], *files: str) -> list[str]:
+    return [ev.rel(r.dir / f) for r in runs for f in (files or ("summary.json",))]
+
+
+def _engines(ev: Evidence) -> list[EngineConfig]:
+    """The distinct engine configurations that ran, in run order."""
+    seen: dict[str, EngineConfig] = {}
+    for r in ev.runs:
+        seen.setdefault(r.scenario.engine.config_hash(), r.scenario.engine)
+    return list(seen.values())
+
+
+# -- decision layer -------------------------------------------------------------------------------
+def sizing_parity(ev: Evidence, spec: ParitySpec) -> Measured:
+    """Each engine's base sizer against the recorded median conviction, bin by bin."""
+    rec = ev.recorded
+    bins = rec.studies["parity"]["bins"]
+    x = np.array([b["vel_div_median"] for b in bins])
+    recorded = np.array([b["recorded_median"] for b in bins])
+    pearsons, errors = [], []
+    for engine in _engines(ev):
+        curve = sizer_curve(engine, x)
+        with np.errstate(invalid="ignore", divide="ignore"):  # a flat curve has no correlation: NaN
+            pearsons.append(float(np.corrcoef(curve, recorded)[0, 1]) if len(bins) > 1 else float("nan"))
+        errors.append(float(np.max(np.abs(curve - recorded))) if len(bins) else float("nan"))
+    pearson, error = float(np.min(pearsons)), float(np.max(errors))  # the worst engine; NaN fails
+    passed = pearson >= spec.min_pearson and error <= spec.max_abs_error
+    return Measured({"pearson": round(pearson, 6), "max_abs_error": round(error, 6), "bins": len(bins),
+                     "clean_trades": rec.trades.clean.num_rows, "recorded": rec.origin,
+                     "engine_configs": len(_engines(ev))},
+                    passed, [ev.rel(rec.study_files["parity"])])
+
+
+def haircut_only(ev: Evidence, spec: HaircutSpec) -> Measured:
+    """EsoF multipliers within [min, max] and no decision sized above sizer x steepener."""
+    cuts = [haircut(r.table("decisions"), r.scenario.engine.base_fraction) for r in ev.runs]
+    lows = [c.min_esof_mult for c in cuts if c.min_esof_mult is not None]
+    highs = [c.max_esof_mult for c in cuts if c.max_esof_mult is not None]
+    decisions = sum(c.decisions for c in cuts)
+    boosted = sum(c.boosted for c in cuts)
+    low, high = (min(lows), max(highs)) if lows else (None, None)
+    passed = (decisions > 0 and boosted == 0 and low is not None
+              and low >= spec.min_esof_mult and high <= spec.max_esof_mult)
+    return Measured({"decisions": decisions, "min_esof_mult": low, "max_esof_mult": high, "boosted": boosted},
+                    passed, _runs(ev, ev.runs, "decisions.parquet"))
+
+
+def no_stablecoins(ev: Evidence, spec: StablecoinSpec) -> Measured:
+    symbols = set(spec.symbols)
+    venue = {to_venue_symbol(s) for s in spec.symbols}
+    decisions = sum(sum(a in symbols for a in r.table("decisions").column("asset").to_pylist()) for r in ev.runs)
+    orders = sum(sum(s in venue for s in r.table("orders").column("symbol").to_pylist()) for r in ev.runs)
+    listed = sorted({s for r in ev.runs for s in r.stablecoins_listed})
+    missing = sorted(symbols - set(listed))
+    passed = decisions <= spec.max_decisions and orders <= spec.max_orders and not missing
+    return Measured({"stablecoin_decisions": decisions, "stablecoin_orders": orders,
+                     "listed_in_data": len(listed), "never_listed": missing},
+                    passed, _runs(ev, ev.runs, "decisions.parquet", "orders.parquet"))
+
+
+def short_below_threshold(ev: Evidence, spec: SignalSpec) -> Measured:
+    decisions = not_below = buy_entries = not_short = 0
+    for r in ev.runs:
+        d, o, t = r.table("decisions"), r.table("orders"), r.table("trades")
+        decisions += d.num_rows
+        in_table = int(np.sum(~(d.column("vel_div").to_numpy() < spec.threshold)))
+        not_below += max(in_table, r.facts["decisions_not_short_below_threshold"])
+        entries = pc.equal(o.column("purpose"), "ENTRY")
+        buy_entries += int(pc.sum(pc.and_(entries, pc.equal(o.column("side"), "BUY"))).as_py() or 0)
+        not_short += int(pc.sum(pc.not_equal(t.column("side"), "SHORT")).as_py() or 0)
+    passed = decisions > 0 and not_below == 0 and buy_entries == 0 and not_short == 0
+    return Measured({"decisions": decisions, "not_below_threshold": not_below, "buy_entry_orders": buy_entries,
+                     "non_short_trades": not_short},
+                    passed, _runs(ev, ev.runs, "decisions.parquet", "orders.parquet", "trades.parquet"))
+
+
+def spike_saturation(ev: Evidence, spec: SpikeSpec) -> Measured:
+    """Every run decision at or below ``extreme`` sized exactly at saturation, and the same for the
+    probed values (``-605`` among them) fed straight into each engine."""
+    spikes = unsaturated = 0
+    deepest = None
+    for r in ev.runs:
+        d = r.table("decisions")
+        vd = d.column("vel_div").to_numpy()
+        spike = vd <= spec.extreme
+        spikes += int(spike.sum())
+        unsaturated += int(np.sum(spike & ((d.column("conviction_base").to_numpy() != spec.conviction)
+                                           | (d.column("notional_fraction").to_numpy() != spec.notional_fraction))))
+        if spike.any():
+            deepest = float(vd.min()) if deepest is None else min(deepest, float(vd.min()))
+    probe_failures = []
+    for engine in _engines(ev):
+        for a in spike_probe(engine, spec.probe_vel_div):
+            if (a.conviction_base, a.notional_fraction) != (spec.conviction, spec.notional_fraction):
+                probe_failures.append(f"vel_div {a.vel_div:g}: {a.outcome} conviction {a.conviction_base} "
+                                      f"fraction {a.notional_fraction}")
+    passed = unsaturated == 0 and not probe_failures and spikes >= spec.min_spike_decisions
+    return Measured({"spike_decisions": spikes, "deepest_vel_div": deepest, "unsaturated": unsaturated,
+                     "probed": list(spec.probe_vel_div), "probe_failures": probe_failures[:5]},
+                    passed, _runs(ev, ev.runs, "decisions.parquet"))
+
+
+# -- execution ------------------------------------------------------------------------------------
+def _breaches(runs: list[Run], *kinds: str) -> Counter[str]:
+    return Counter(b["invariant"] for r in runs for b in r.summary["breaches"] if not kinds or b["invariant"] in kinds)
+
+
+def slot_gating(ev: Evidence, spec: SlotSpec) -> Measured:
+    uses = [slot_use(r.table("decisions"), r.table("trades")) for r in ev.runs]
+    busy, not_gated = sum(u.busy for u in uses), sum(u.not_gated for u in uses)
+    first = next((f"{r.name} at ts {u.first_not_gated_ts}" for r, u in zip(ev.runs, uses) if u.not_gated), None)
+    most = max(r.facts["max_open_positions"] for r in ev.runs)
+    breaches = sum(_breaches(ev.runs, "single_slot", "venue_violation").values())
+    passed = most <= spec.max_open_positions and not_gated == 0 and breaches == 0 and busy >= spec.min_busy_decisions
+    return Measured({"max_open_positions": most, "busy_slot_decisions": busy, "busy_not_gated": not_gated,
+                     "first_not_gated": first, "slot_breaches": breaches},
+                    passed, _runs(ev, ev.runs, "decisions.parquet", "trades.parquet"))
+
+
+def exchange_leverage(ev: Evidence, spec: LeverageSpec) -> Measured:
+    """Positions at exactly the policy's leverage, confirmed on every symbol that got an entry."""
+    used: set[int] = set()
+    unconfirmed: list[str] = []
+    trades = 0
+    for r in ev.runs:
+        t = r.table("trades")
+        trades += t.num_rows
+        used |= set(r.facts["exchange_leverages"]) | set(t.column("exchange_leverage").to_pylist())
+        confirmed = r.facts["leverage_confirmed"]
+        o = r.table("orders")
+        entered = set(o.filter(pc.equal(o.column("purpose"), "ENTRY")).column("symbol").to_pylist())
+        unconfirmed += [f"{r.name}:{s}" for s in sorted(entered) if confirmed.get(s) != spec.leverage]
+    breaches = sum(_breaches(ev.runs, "leverage_cap").values())
+    passed = trades > 0 and used == {spec.leverage} and max(used) <= spec.cap and not unconfirmed and breaches == 0
+    return Measured({"leverages_used": sorted(used), "trades": trades, "unconfirmed_symbols": unconfirmed[:5],
+                     "cap_breaches": breaches},
+                    passed, _runs(ev, ev.runs, "summary.json", "trades.parquet"))
+
+
+def margin_3x(ev: Evidence, spec: MarginSpec) -> Measured:
+    rejects = sum(r.facts["insufficient_margin_rejects"] for r in ev.runs)
+    utilization = max(r.facts["max_margin_utilization"] for r in ev.runs)
+    fit = ev.recorded.studies["margin"]["by_leverage"].get(f"{spec.leverage}x", {}).get("fit")
+    passed = (rejects <= spec.max_insufficient_margin_rejects and utilization <= spec.max_margin_utilization
+              and fit is not None and fit >= spec.min_recorded_fit)
+    return Measured({"insufficient_margin_rejects": rejects, "max_margin_utilization": utilization,
+                     "recorded_fit": fit},
+                    passed, _runs(ev, ev.runs) + [ev.rel(ev.recorded.study_files["margin"])])
+
+
+def _v4_cap_breaches(r: Run, overshoot: float) -> list[str]:
+    """Trades that broke a configured V4 cap: notional at the fill price (beyond ``overshoot``),
+    conviction, trades per UTC day, or an entry after the day's realised loss reached the limit."""
+    v4, t = r.scenario.execution.v4, r.table("trades")
+    rows = t.to_pylist()
+    out: list[str] = []
+    for row in rows:
+        notional = row["quantity"] * row["entry_price"]
+        if v4.max_notional_usdt is not None and notional > Decimal(repr(v4.max_notional_usdt * (1 + overshoot))):
+            out.append(f"notional {notional:.2f} > {v4.max_notional_usdt} at {row['entry_ts_ms']}")
+        if v4.max_conviction is not None and row["conviction"] > v4.max_conviction:
+            out.append(f"conviction {row['conviction']} > {v4.max_conviction} at {row['entry_ts_ms']}")
+        day = row["entry_ts_ms"] // DAY_MS
+        if v4.daily_loss_limit_usdt is not None:
+            lost = -sum((o["pnl"] for o in rows if o["exit_ts_ms"] // DAY_MS == day
+                         and o["exit_ts_ms"] <= row["entry_ts_ms"]), Decimal(0))
+            if lost >= Decimal(repr(v4.daily_loss_limit_usdt)):
+                out.append(f"entry at {row['entry_ts_ms']} after a day's loss of {lost:.2f}")
+    if v4.max_trades_per_day is not None:
+        per_day = Counter(row["entry_ts_ms"] // DAY_MS for row in rows)
+        out += [f"{n} trades on day {d}" for d, n in sorted(per_day.items()) if n > v4.max_trades_per_day]
+    return out
+
+
+def _notional_overshoot(r: Run) -> float:
+    """The largest share by which a trade's notional at its fill price exceeded the notional cap."""
+    cap = r.scenario.execution.v4.max_notional_usdt
+    t = r.table("trades")
+    if cap is None or t.num_rows == 0:
+        return 0.0
+    notional = t.column("quantity").cast("float64").to_numpy() * t.column("entry_price").cast("float64").to_numpy()
+    return max(0.0, float(notional.max()) / cap - 1)
+
+
+def v4_single_asset(ev: Evidence, spec: V4Spec) -> Measured:
+    runs = ev.runs_in("v4")
+    lists = sorted({tuple(r.scenario.execution.v4.allow_list or ("<any>",)) for r in runs})
+    outside = sorted({f"{r.name}:{a}" for r in runs for a in r.facts["traded_assets"]
+                      if a not in (r.scenario.execution.v4.allow_list or ())})
+    unset = sorted({f"{r.name}:{c}" for r in runs for c in spec.required_caps
+                    if getattr(r.scenario.execution.v4, c) is None})
+    breaches = [f"{r.name}: {b}" for r in runs for b in _v4_cap_breaches(r, spec.max_notional_overshoot)]
+    overshoot = max((_notional_overshoot(r) for r in runs), default=0.0)
+    trades = sum(r.facts["trades"] for r in runs)
+    single = all(len(r.scenario.execution.v4.allow_list or ()) == spec.allowed_assets for r in runs)
+    passed = bool(runs) and single and not outside and not unset and not breaches and trades > 0
+    return Measured({"v4_runs": len(runs), "allow_lists": [list(a) for a in lists], "trades": trades,
+                     "max_notional_overshoot": round(overshoot, 6),
+                     "traded_outside_allow_list": outside, "caps_not_set": unset, "cap_breaches": breaches[:5]},
+                    passed, _runs(ev, runs, "summary.json", "trades.parquet"))
+
+
+# -- journal, invariants, outcomes ------------------------------------------------------------------
+def schema_valid(ev: Evidence, spec: CountSpec) -> Measured:
+    problems = [f"{r.name}: {p}" for r in ev.runs for p in schema_problems(r.tables(), r.summary)]
+    rows = sum(t.num_rows for r in ev.runs for t in r.tables().values())
+    scans = sum(r.summary["scans_in"] for r in ev.runs)
+    return Measured({"rows_checked": rows, "scans_accounted": scans, "problems": len(problems),
+                     "first_problems": problems[:5]},
+                    len(problems) <= spec.max, _runs(ev, ev.runs, "summary.json"))
+
+
+def invariants(ev: Evidence, spec: CountSpec) -> Measured:
+    by_kind = _breaches(ev.runs)
+    unreconciled = [r.name for r in ev.runs if not r.facts["ledger_reconciled"]]
+    total = sum(by_kind.values()) + len(unreconciled)
+    return Measured({"breaches": dict(sorted(by_kind.items())), "ledger_not_reconciled": unreconciled},
+                    total <= spec.max, _runs(ev, ev.runs))
+
+
+def no_liquidation(ev: Evidence, spec: CountSpec) -> Measured:
+    runs = ev.runs_in("baseline")
+    liquidations = {r.name: r.facts["liquidations"] for r in runs if r.facts["liquidations"]}
+    return Measured({"baseline_runs": len(runs), "liquidations": sum(liquidations.values()),
+                     "liquidated_in": sorted(liquidations)},
+                    bool(runs) and sum(liquidations.values()) <= spec.max, _runs(ev, runs))
+
+
+def determinism(ev: Evidence, spec: CountSpec) -> Measured:
+    differ = [r.file for r in ev.reruns if r.first_sha256 != r.second_sha256]
+    swarm = list(ev.swarm.rerun_mismatches) if not isinstance(ev.swarm, Unavailable) else []
+    return Measured({"reruns": len(ev.reruns), "hash_mismatches": differ, "swarm_rerun_mismatches": swarm},
+                    bool(ev.reruns) and len(differ) + len(swarm) <= spec.max,
+                    [ev.rel(r.dir / "summary.json") for r in ev.reruns])
+
+
+def golden(ev: Evidence, spec: GoldenSpec) -> Measured:
+    gold = ev.golden
+    assert not isinstance(gold, Unavailable)
+    changed = [g.scenario for g in gold.results if not g.ok]
+    first = next((f"{g.scenario}: {g.lines[0]}" for g in gold.results if not g.ok and g.lines), None)
+    return Measured({"goldens": len(gold.results), "changed": changed, "first_difference": first},
+                    len(gold.results) >= spec.min_goldens and not changed, [ev.rel(gold.report)])
+
+
+def fault_suite(ev: Evidence, spec: FaultSpec) -> Measured:
+    s = ev.swarm
+    assert not isinstance(s, Unavailable)
+    return Measured({"runs": s.runs, "seeds": len(s.seeds), "failed_runs": len(s.failed_runs),
+                     "runs_with_breach": s.breached_runs, "runs_with_lost_order": s.lost_order_runs,
+                     "first_failed": list(s.failed_runs[:3])},
+                    s.runs > 0 and not s.failed_runs and s.breached_runs <= spec.max_breaches
+                    and s.lost_order_runs <= spec.max_lost_orders, [ev.rel(s.report)])
+
+
+def fault_coverage(ev: Evidence, spec: CoverageSpec) -> Measured:
+    s = ev.swarm
+    assert not isinstance(s, Unavailable)
+    probes = sum(c.probes for c in s.classes)
+    reached = sum(c.reached for c in s.classes)
+    share = reached / probes if probes else 0.0
+    return Measured({"probes": probes, "reached": reached, "share": round(share, 4),
+                     "unreached": list(s.unreached_probes[:5])},
+                    probes > 0 and share >= spec.min_reached_share, [ev.rel(s.report)])
+
+
+#: id -> (title, function, the evidence it needs). Order is the profile's field order.
+CHECKS: dict[str, tuple[str, Callable[[Evidence, Any], Measured], str | None]] = {
+    "sizing_parity": ("Sizing parity: base sizer vs recorded median conviction", sizing_parity, None),
+    "haircut_only": ("Modulation is haircut-only (EsoF never raises size)", haircut_only, None),
+    "no_stablecoins": ("Zero stablecoin decisions or orders", no_stablecoins, None),
+    "short_below_threshold": ("Every decision SHORT and strictly below the threshold", short_below_threshold, None),
+    "spike_saturation": ("Spike saturation: vel_div <= extreme gives exactly 9.0 and 1.80", spike_saturation, None),
+    "slot_gating": ("Slot gating: never two positions, every busy-slot decision gated", slot_gating, None),
+    "exchange_leverage": ("Exchange leverage exactly the policy's, confirmed, never above cap", exchange_leverage,
+                          None),
+    "margin_3x": ("Margin never binding at 3x", margin_3x, None),
+    "v4_single_asset": ("V4 single asset and caps respected", v4_single_asset, None),
+    "schema_valid": ("Journal schema valid, every scan accounted for", schema_valid, None),
+    "invariants": ("Zero invariant breaches, ledger reconciled", invariants, None),
+    "no_liquidation": ("No liquidation in the baseline scenarios", no_liquidation, None),
+    "determinism": ("Determinism: two runs, one hash", determinism, None),
+    "golden": ("Golden scenarios unchanged", golden, "golden"),
+    "fault_suite": ("Fault suite: zero invariant breaches, zero lost orders", fault_suite, "swarm"),
+    "fault_coverage": ("Fault coverage probes all reached", fault_coverage, "swarm"),
+}
+
+
+def evaluate(profile: Profile, ev: Evidence) -> list[CheckResult]:
+    """Every check the profile selects, in profile order."""
+    results = []
+    for check_id, spec in profile.checks.selected():
+        title, fn, needs = CHECKS[check_id]
+        missing = getattr(ev, needs) if needs else None
+        if isinstance(missing, Unavailable):
+            results.append(CheckResult(check_id, title, spec.mandatory, spec.thresholds(),
+                                       {"not_available": missing.reason}, False, [], available=False))
+            continue
+        m = fn(ev, spec)
+        results.append(CheckResult(check_id, title, spec.mandatory, spec.thresholds(), m.values, bool(m.passed),
+                                   m.evidence))
+    return results
+
+
+def failed_first(results: list[CheckResult]) -> list[CheckResult]:
+    """Report order: failed mandatory checks (measured failures before missing evidence), then
+    failed optional ones, then passes; profile order within each group."""
+    def rank(r: CheckResult) -> int:
+        if r.passed:
+            return 3
+        if not r.mandatory:
+            return 2
+        return 0 if r.available else 1
+    return sorted(results, key=rank)
+
+
+def verdict(results: list[CheckResult]) -> str:
+    return "GO" if results and all(r.passed for r in results if r.mandatory) else "NO-GO"

@@ -1,0 +1,129 @@
+"""What the runner collects and the checks read: runs, reruns, golden diffs, the fault swarm's
+report and the recorded-trade studies, each with the file it lives in under the output directory.
+
+A piece of evidence that could not be produced is an ``Unavailable`` with the reason, so the check
+that needs it fails with that reason (NO-GO) instead of the whole certification crashing.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from sim.golden import GoldenDiff
+from sim.journal.schema import TABLES
+from sim.scenario import Scenario
+from sim.studies.trades import Trades
+
+
+@dataclass(frozen=True)
+class Unavailable:
+    reason: str
+
+
+@dataclass
+class Run:
+    """One certification run: its role in the profile (``v4`` or ``baseline``), the scenario file
+    as the profile names it, and the run directory with ``summary.json`` and the journal."""
+
+    role: str
+    file: str
+    scenario: Scenario
+    summary: dict[str, Any]
+    dir: Path
+    stablecoins_listed: tuple[str, ...]
+    _tables: dict[str, pa.Table] = field(default_factory=dict, repr=False)
+
+    @property
+    def facts(self) -> dict[str, Any]:
+        return self.summary["facts"]
+
+    @property
+    def name(self) -> str:
+        return self.scenario.name
+
+    def table(self, name: str) -> pa.Table:
+        if name not in self._tables:
+            self._tables[name] = pq.read_table(self.dir / f"{name}.parquet")
+        return self._tables[name]
+
+    def tables(self) -> dict[str, pa.Table]:
+        return {name: self.table(name) for name in TABLES}
+
+
+@dataclass(frozen=True)
+class Rerun:
+    file: str
+    first_sha256: str
+    second_sha256: str
+    dir: Path
+
+
+@dataclass(frozen=True)
+class Golden:
+    results: tuple[GoldenDiff, ...]
+    report: Path
+    archives: tuple[Path, ...]  # scan archives the golden scenarios read
+
+
+@dataclass(frozen=True)
+class FaultClass:
+    """One fault class of the swarm: how many of its expected probes some run reached, and how many
+    of the runs it was drawn into passed (no breach, no failed expectation)."""
+
+    name: str
+    probes: int
+    reached: int
+    runs: int
+    survived: int
+
+
+@dataclass(frozen=True)
+class Swarm:
+    """The swarm's report, reduced. A swarm run reports its first breach only, so ``breached_runs``
+    counts runs with any breach and ``lost_order_runs`` those whose first breach lost an order."""
+
+    runs: int
+    failed_runs: tuple[str, ...]
+    breached_runs: int
+    lost_order_runs: int
+    rerun_mismatches: tuple[str, ...]
+    classes: tuple[FaultClass, ...]
+    unreached_probes: tuple[str, ...]
+    seeds: tuple[int, ...]
+    report: Path
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """Recorded BLUE trades and the studies run on them."""
+
+    trades: Trades
+    source: str
+    origin: str  # "generated (seed N)" or "recorded tables (...)"
+    sha256: str
+    studies: dict[str, dict[str, Any]]
+    study_files: dict[str, Path]
+
+
+@dataclass
+class Evidence:
+    out: Path
+    runs: list[Run]
+    reruns: list[Rerun]
+    golden: Golden | Unavailable
+    swarm: Swarm | Unavailable
+    recorded: Recorded
+
+    def rel(self, path: Path) -> str:
+        """A path as the report shows it: relative to the output directory."""
+        try:
+            return path.relative_to(self.out).as_posix()
+        except ValueError:
+            return path.as_posix()
+
+    def runs_in(self, role: str) -> list[Run]:
+        return [r for r in self.runs if r.role == role]

@@ -1,0 +1,58 @@
+"""Direct measurements of the engine under certification, built from a scenario's engine config.
+
+Runs show what the engine did with the data it was given; a probe asks it about inputs the data
+may never contain (a vel_div of exactly -605) or about a whole curve (conviction at each recorded
+vel_div bin). Both go through ``DecisionEngine`` and its organs as loaded from the config, so a
+plugged-in organ is measured, not the reference implementation.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from violet_engine import DecisionEngine, EngineConfig, ScanBatch
+from violet_engine.decision_batch import OUTCOME_CODE, OUTCOMES
+from violet_engine.types import Outcome
+
+PROBE_START_MS = 1_767_225_600_000  # 2026-01-01T00:00Z
+PROBE_CADENCE_MS = 5_000
+PROBE_CAPITAL = 10_000.0
+#: Warm-up prices: three assets with different drifts, so the selector always has a clear pick.
+_DRIFTS = {"PROBEAUSDT": -0.001, "PROBEBUSDT": 0.0, "PROBECUSDT": 0.001}
+
+
+def sizer_curve(config: EngineConfig, vel_div: np.ndarray) -> np.ndarray:
+    """Base conviction (the sizer organ, before steepener and haircut) at each vel_div."""
+    return DecisionEngine(config).organs.sizer.size(np.asarray(vel_div, dtype=np.float64))[1]
+
+
+@dataclass(frozen=True)
+class SpikeAnswer:
+    vel_div: float
+    outcome: str
+    conviction_base: float | None
+    notional_fraction: float | None
+
+
+def spike_probe(config: EngineConfig, vel_divs: tuple[float, ...]) -> list[SpikeAnswer]:
+    """Feed the whole engine a warm-up of quiet scans, then one scan per probed vel_div (with a
+    fresh favourable EsoF score), and report how it sized each."""
+    warmup = DecisionEngine(config).organs.selector.lookback + 1
+    n = warmup + len(vel_divs)
+    rows = []
+    for i in range(n):
+        ts = PROBE_START_MS + i * PROBE_CADENCE_MS
+        rows.append({
+            "ts_ms": ts, "scan_number": i + 1, "vel_div": 0.0 if i < warmup else vel_divs[i - warmup],
+            "prices": {a: 100.0 * float(np.exp(d * i)) for a, d in _DRIFTS.items()},
+            "esof_score": 0.05, "esof_ts_ms": ts})
+    decided = DecisionEngine(config).decide_batch(ScanBatch.from_rows(rows), PROBE_CAPITAL)
+    answers = []
+    for i, vd in enumerate(vel_divs, start=warmup):
+        is_decision = decided.outcome[i] == OUTCOME_CODE[Outcome.DECISION]
+        answers.append(SpikeAnswer(
+            float(vd), OUTCOMES[decided.outcome[i]].value,
+            float(decided.conviction_base[i]) if is_decision else None,
+            float(decided.notional_fraction[i]) if is_decision else None))
+    return answers

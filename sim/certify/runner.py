@@ -1,0 +1,165 @@
+"""Runs everything a profile names, collects the evidence into the output directory, and certifies.
+
+Layout of ``--out DIR``: ``runs/<scenario>/`` (one run directory per certification scenario),
+``rerun/<scenario>/`` (the determinism reruns), ``golden.json``, ``faults/`` (the swarm's report),
+``studies/`` (the recorded-trade studies). Steps run in a fixed order, each announced through
+``log``; scenario runs show a progress bar on a terminal.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+from sim.errors import UserError
+from sim.golden import check_golden
+from sim.progress import progress_bar
+from sim.scenario import ParquetData, Scenario, load_scenario
+from sim.sources import open_source
+from sim.studies.margin import LEVERAGES
+from sim.world import RunResult, simulate
+
+from sim.certify.checks import CheckResult, evaluate
+from sim.certify.evidence import Evidence, Golden, Rerun, Run, Unavailable
+from sim.certify.faults import run_faults
+from sim.certify.profile import Profile
+from sim.certify.provenance import provenance
+from sim.certify.recorded import load_recorded
+from sim.certify.report import write_reports
+
+Log = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Request:
+    profile: Profile
+    root: Path            # the project checkout the profile's paths are relative to
+    out: Path
+    source: str | None    # recorded trades: DSN or Parquet directory (None: the default store)
+    seeds: int | None     # swarm seeds per fault scenario (None: the profile's)
+    workers: int | None   # swarm worker processes (None: one per CPU)
+
+
+def resolve(root: Path, name: str) -> Path:
+    path = Path(name)
+    return path if path.is_absolute() else root / path
+
+
+def _load(root: Path, file: str) -> Scenario:
+    return load_scenario(resolve(root, file))
+
+
+def _stablecoins_listed(scenario: Scenario, symbols: tuple[str, ...]) -> tuple[str, ...]:
+    assets = set(open_source(scenario.data, scenario.seed).assets)
+    return tuple(s for s in symbols if s in assets)
+
+
+def _simulate(scenario: Scenario, out_dir: Path, label: str) -> RunResult:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with progress_bar(label) as progress:
+        return simulate(scenario, out_dir=out_dir, progress=progress)
+
+
+def run_scenarios(req: Request, log: Log) -> list[Run]:
+    """Every certification scenario once, each into ``runs/<name>``."""
+    stable = req.profile.checks.no_stablecoins
+    symbols = stable.symbols if stable is not None else ()
+    runs: list[Run] = []
+    seen: dict[str, str] = {}
+    for role, files in (("v4", req.profile.scenarios.v4), ("baseline", req.profile.scenarios.baseline)):
+        for file in files:
+            scenario = _load(req.root, file)
+            if scenario.name in seen:
+                raise UserError(f"scenarios {seen[scenario.name]} and {file} share the name {scenario.name!r}")
+            seen[scenario.name] = file
+            log(f"run {role} scenario {file}")
+            result = _simulate(scenario, req.out / "runs" / scenario.name, scenario.name)
+            runs.append(Run(role, file, scenario, result.summary, req.out / "runs" / scenario.name,
+                            _stablecoins_listed(scenario, symbols)))
+    return runs
+
+
+def rerun(req: Request, runs: list[Run], log: Log) -> list[Rerun]:
+    """The determinism scenarios a second time, from scratch, into ``rerun/<name>``."""
+    first = {r.file: r for r in runs}
+    reruns = []
+    for file in req.profile.determinism:
+        log(f"rerun {file} for determinism")
+        run = first[file]
+        result = _simulate(_load(req.root, file), req.out / "rerun" / run.name, f"{run.name} (rerun)")
+        reruns.append(Rerun(file, run.summary["journal_sha256"], result.summary["journal_sha256"],
+                            req.out / "rerun" / run.name))
+    return reruns
+
+
+def golden(req: Request, log: Log) -> Golden | Unavailable:
+    """Every golden scenario re-run and compared; the diffs go to ``golden.json``."""
+    if req.profile.golden is None:
+        return Unavailable("the profile names no golden directory")
+    gold = resolve(req.root, req.profile.golden)
+    dirs = sorted(d for d in gold.iterdir() if (d / "summary.json").is_file()) if gold.is_dir() else []
+    results, archives = [], []
+    for d in dirs:
+        log(f"golden {d.name}")
+        results.append(check_golden(d, req.root))
+        data = _load(req.root, json.loads((d / "summary.json").read_text())["scenario_file"]).data
+        archives += [Path(data.path)] if isinstance(data, ParquetData) else []
+    report = req.out / "golden.json"
+    report.write_text(json.dumps([{"scenario": r.scenario, "ok": r.ok, "diff": list(r.lines)} for r in results],
+                                 indent=2) + "\n")
+    return Golden(tuple(results), report, tuple(archives))
+
+
+#: What a certification writes in its output directory; a rerun replaces exactly these.
+OUTPUTS = ("runs", "rerun", "faults", "studies", "plots", "golden.json", "certificate.json", "report.md",
+           "report.html")
+
+
+def prepare_out(out: Path) -> None:
+    """An empty output directory, or one a previous certification wrote (its outputs are removed so
+    that no stale evidence survives); anything else is refused rather than overwritten."""
+    if out.exists() and any(out.iterdir()):
+        if not (out / "certificate.json").is_file():
+            raise UserError(f"{out}: not empty and not a certification directory (choose another --out)")
+        for name in OUTPUTS:
+            path = out / name
+            if path.is_dir():
+                shutil.rmtree(path)
+            elif path.exists():
+                path.unlink()
+    out.mkdir(parents=True, exist_ok=True)
+
+
+def collect(req: Request, log: Log) -> Evidence:
+    """Run every step; each one's outputs land under ``req.out``."""
+    prepare_out(req.out)
+    runs = run_scenarios(req, log)
+    reruns = rerun(req, runs, log)
+    gold = golden(req, log)
+    swarm = run_faults(req.profile.faults, req.root, req.out / "faults", req.seeds, req.workers, log)
+    log("recorded-trade studies")
+    recorded = load_recorded(req.source, req.profile.recorded, req.out, log, study_params(req.profile))
+    return Evidence(req.out, runs, reruns, gold, swarm, recorded)
+
+
+def study_params(profile: Profile) -> dict[str, dict[str, Any]]:
+    """The studies' parameters the profile's thresholds imply (the rest keep their defaults)."""
+    params: dict[str, dict[str, Any]] = {}
+    parity, margin = profile.checks.sizing_parity, profile.checks.margin_3x
+    if parity is not None:
+        params["parity"] = {"bins": parity.bins, "min_pearson": parity.min_pearson,
+                            "max_abs_error": parity.max_abs_error}
+    if margin is not None:
+        params["margin"] = {"leverages": tuple(sorted(set(LEVERAGES) | {margin.leverage}))}
+    return params
+
+
+def certify(req: Request, log: Log) -> tuple[dict[str, Any], list[CheckResult]]:
+    """Collect the evidence, evaluate every check, write certificate and reports."""
+    ev = collect(req, log)
+    log("checks and report")
+    results = evaluate(req.profile, ev)
+    cert = write_reports(req.profile, ev, results, provenance(req.profile, ev, req.root))
+    return cert, results

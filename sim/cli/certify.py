@@ -1,0 +1,64 @@
+"""``violet-sim certify``: GO or NO-GO before V4 trades real money, with the evidence.
+
+Exit code 0 for GO, 1 for NO-GO, 2 when the certification could not run (one line on stderr).
+"""
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from sim.certify.checks import CheckResult, failed_first
+from sim.certify.profile import load_profile
+from sim.certify.runner import Request, certify as run_certification
+
+
+def _log(message: str) -> None:
+    click.echo(f"certify: {message}", err=True)
+
+
+def _line(r: CheckResult) -> str:
+    mark = "PASS" if r.passed else ("FAIL" if r.available else "N/A ")
+    optional = "" if r.mandatory else " (optional)"
+    measured = "; ".join(f"{k}={v}" for k, v in r.measured.items())
+    return f"  {mark} {r.id}{optional}: {measured}"
+
+
+@click.command()
+@click.option("--profile", "profile_name", default="v4", show_default=True,
+              help="Built-in profile name, or a profile YAML file.")
+@click.option("--source", default=None, metavar="DSN|DIR",
+              help="Recorded BLUE trades: a ClickHouse DSN or a directory of trade_events.parquet "
+                   "(default: $VIOLET_CLICKHOUSE_DSN, else the embedded store, seeded with generated "
+                   "trades when empty).")
+@click.option("--seeds", type=click.IntRange(min=1), default=None,
+              help="Swarm seeds per fault scenario (default: the profile's).")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Swarm worker processes (default: one per CPU).")
+@click.option("--root", type=click.Path(file_okay=False, exists=True, path_type=Path), default=Path("."),
+              show_default=True, help="Project checkout the profile's scenario and golden paths are relative to.")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Directory for certificate.json, report.html, report.md and all evidence.")
+def certify(profile_name: str, source: str | None, seeds: int | None, workers: int | None, root: Path,
+            out_dir: Path) -> None:
+    """Run the certification scenarios, the golden check, the fault swarm, a determinism rerun and
+    the recorded-trade studies; write the certificate and the report; exit 0 GO / 1 NO-GO / 2 error."""
+    started = time.monotonic()
+    try:
+        profile = load_profile(profile_name)
+        cert, results = run_certification(Request(profile, root, out_dir, source, seeds, workers), _log)
+    except Exception as exc:  # the contract is one line and exit code 2, whatever stopped the run
+        text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        click.echo(f"error: certify could not run: {text}", err=True)
+        sys.exit(2)
+    ordered = failed_first(results)
+    passed = sum(r.passed for r in results)
+    click.echo(f"{cert['verdict']} (profile {profile.name}): {cert['reason']}")
+    for r in ordered:
+        if not r.passed:
+            click.echo(_line(r))
+    click.echo(f"  {passed} of {len(results)} checks passed in {time.monotonic() - started:.0f} s")
+    click.echo(f"report: {out_dir / 'report.html'} (certificate: {out_dir / 'certificate.json'})")
+    sys.exit(0 if cert["verdict"] == "GO" else 1)

@@ -1,0 +1,74 @@
+"""``FaultPlan``: the faults of one run, built in one place for ``sim.world.simulate``."""
+from __future__ import annotations
+
+from typing import Any, Callable, Iterator
+
+import simpy
+
+from sim.faults.config import FaultSettings, injecting, of_family, settings_of
+from sim.faults.data_faults import DataFaults
+from sim.faults.operator_faults import operator_processes
+from sim.faults.probes import Probes
+from sim.faults.process_faults import CountingSink, EngineHost, OutageSink, flush_every, sink_outage
+from sim.faults.venue_faults import VenueFaults, venue_fill_model
+from sim.rng import RngStreams
+from violet_engine import ScanBatch
+
+
+class FaultPlan:
+    """The faults of one run, built from the scenario's list and the run's streams."""
+
+    def __init__(self, faults: tuple[Any, ...], streams: RngStreams, start_ms: int) -> None:
+        self.faults = faults
+        self.streams = streams
+        self.start_ms = start_ms
+        self.settings: FaultSettings = settings_of(faults)
+        self.enabled = bool(injecting(faults))
+        self.probes = Probes()
+        self.data = DataFaults(faults, streams, self.probes)
+        self.link: VenueFaults | None = None
+        self.sink: OutageSink | None = None
+        self.host: EngineHost | None = None
+        self._active = True
+
+    @property
+    def fill_model(self) -> dict[str, Any] | None:
+        """The venue fill model a partial_fill fault asks for (None: the scenario's own)."""
+        return venue_fill_model(self.faults)
+
+    def link_faults(self, now: Callable[[], int]) -> VenueFaults | None:
+        """The venue link's fault layer (None without venue faults: the plain link)."""
+        if not [f for _, f in of_family(self.faults, "venue") if f.kind != "partial_fill"]:
+            return None
+        self.link = VenueFaults(self.faults, self.settings, self.streams, self.probes, self.start_ms, now)
+        return self.link
+
+    def scans(self, batches: Iterator[ScanBatch]) -> Iterator[ScanBatch]:
+        return self.data.apply(batches) if of_family(self.faults, "data") else batches
+
+    def engine_host(self, env: simpy.Environment, build: Callable[[], Any]) -> EngineHost:
+        self.host = EngineHost(env, build, self.faults, self.streams, self.probes, self.start_ms)
+        return self.host
+
+    def start(self, env: simpy.Environment, journal: Any, deliver: Callable[[Any], None]) -> None:
+        """Processes of their own: operator faults, and the journal's flush timer under sink outages."""
+        for proc in operator_processes(env, self.faults, self.streams, self.probes, self.start_ms, deliver,
+                                       lambda: self._active):
+            env.process(proc)
+        outage = sink_outage(self.faults, self.streams, self.start_ms)
+        if outage is not None:
+            spec, clock = outage
+            self.sink = OutageSink(CountingSink(), clock, lambda: env.now, self.probes)
+            journal.add_sink(self.sink)
+            env.process(flush_every(env, journal, spec.flush_every_ms))
+
+    def quiet(self) -> None:
+        """The data has ended: no fault fires any more (the liveness phase begins)."""
+        self._active = False
+        for layer in (self.link, self.sink, self.host):
+            if layer is not None:
+                layer.active = False
+
+    @property
+    def settle_ms(self) -> int:
+        return self.settings.quiet_ms

@@ -1,0 +1,189 @@
+"""Process faults: the engine crashing and restarting, and the journal sink going away.
+
+``EngineHost`` is the process boundary around execution. Fault-free it only forwards the feed's
+and the operator's messages. With a ``crash`` fault it kills the execution process when it takes a
+chosen (or random) inbox message (``within_ms`` later at most, so a crash can land in the middle
+of a request) or at scheduled times, drops what arrives while the engine is down, and after ``restart_ms`` starts a new
+``Execution``: the operator's standing commands are handed over, then ``run(recover=True)``
+rebuilds the day from the journal and reconciles with the venue before it acts.
+
+``OutageSink`` stands in front of a journal sink whose target is unreachable during windows:
+chunks written then are held, in order, and delivered when it is back. The journal is flushed
+on a timer (``flush_every_ms``) so that writes actually meet the outages.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any, Callable, Generator
+
+import pyarrow as pa
+import simpy
+
+from sim.clock import Priority, wake_after, wake_at
+from sim.execution import Execution, Operator
+from sim.faults.config import CrashFault, SinkOutageFault, of_family
+from sim.faults.probes import Probes
+from sim.faults.schedule import Gate, WindowClock
+from sim.rng import RngStreams
+
+
+class EngineHost:
+    """Runs execution; ``deliver`` and ``busy`` go to whichever instance is alive."""
+
+    def __init__(self, env: simpy.Environment, build: Callable[[], Execution], faults: tuple[Any, ...],
+                 streams: RngStreams, probes: Probes, start_ms: int) -> None:
+        self.env = env
+        self.build = build
+        self.probes = probes
+        self.active = True
+        self.current: Execution | None = None
+        self.down = False
+        self.events = 0
+        self.restarts = 0
+        self.operator_log: list[tuple[int, Operator]] = []
+        self._crashes: list[tuple[CrashFault, Gate | None, Any]] = []
+        self._timed: list[tuple[CrashFault, list[int]]] = []
+        for i, spec in of_family(faults, "process"):
+            if isinstance(spec, CrashFault):
+                rated = spec.model_copy(update={"schedule": None})
+                gate = Gate(rated, streams.stream(f"faults.{i}.crash"), start_ms) if spec.rate is not None else None
+                self._crashes.append((spec, gate, streams.stream(f"faults.{i}.crash.values")))
+                self._timed.append((spec, sorted(w.bounds(start_ms)[0] for w in spec.schedule or ())))
+        self._proc: simpy.Process | None = None
+
+    def start(self) -> None:
+        self._launch(recover=False)
+        for spec, times in self._timed:
+            if times:
+                self.env.process(self._crash_at(times, spec.restart_ms))
+
+    def _launch(self, recover: bool) -> None:
+        self.current = self.build()
+        if recover:
+            self.current.restore_operator(self.operator_log)
+        self._proc = self.env.process(self._lifetime(self.current.run(recover=recover)))
+
+    @staticmethod
+    def _lifetime(body: Generator[simpy.Event, Any, None]) -> Generator[simpy.Event, Any, None]:
+        """The process: the execution's body until the host kills it."""
+        try:
+            yield from body
+        except simpy.Interrupt:
+            return
+
+    def busy(self) -> bool:
+        return not self.down and self.current is not None and self.current.busy()
+
+    def deliver(self, message: Any) -> None:
+        if isinstance(message, Operator):
+            self.operator_log.append((self.env.now, message))
+        if self.down or self.current is None:
+            self.probes.hit("fault.crash.message_lost")
+            return
+        self.current.deliver(message)
+        self.events += 1
+        if self.active and self._crashes:
+            self._maybe_crash()
+
+    def _maybe_crash(self) -> None:
+        """One draw per crash fault and message, fired or not; the first that fires crashes."""
+        chosen = None
+        for spec, gate, values in self._crashes:
+            u = float(values.random())
+            fires = gate.fires(self.env.now) if gate is not None else False
+            if chosen is None and (fires or self.events in spec.at_events):
+                chosen = (int(u * (spec.within_ms + 1)), spec.restart_ms)
+        if chosen is not None:
+            self.env.process(self._crash(*chosen))
+
+    def _crash_at(self, times: list[int], restart_ms: int) -> Generator[simpy.Event, Any, None]:
+        """Scheduled crashes: at the given times, whatever the engine is doing."""
+        for at in times:
+            yield wake_at(self.env, max(at, self.env.now), Priority.ENGINE)
+            if self.active:
+                yield from self._crash(0, restart_ms)
+
+    def _crash(self, delay_ms: int, restart_ms: int) -> Generator[simpy.Event, Any, None]:
+        if delay_ms:
+            yield wake_after(self.env, delay_ms, Priority.ENGINE)
+        if self.down or self._proc is None or not self._proc.is_alive:
+            return
+        self.down = True
+        self.probes.hit("fault.crash")
+        self._proc.interrupt("crash")
+        yield wake_after(self.env, restart_ms, Priority.ENGINE)
+        self.restarts += 1
+        self.down = False
+        self._launch(recover=True)
+
+
+class CountingSink:
+    """The simulated journal store: rows received per table (a real sink is ClickHouse's)."""
+
+    def __init__(self) -> None:
+        self.rows: Counter[str] = Counter()
+
+    def write(self, table: str, rows: pa.Table) -> None:
+        self.rows[table] += rows.num_rows
+
+    def flush(self) -> None:
+        pass
+
+    def close(self) -> dict[str, int]:
+        return dict(sorted(self.rows.items()))
+
+
+class OutageSink:
+    """A journal sink whose target is away during ``clock``'s windows: chunks are held, in order,
+    and delivered on the first write or flush after the window (always once faults stop)."""
+
+    def __init__(self, inner: Any, clock: WindowClock, now: Callable[[], int], probes: Probes) -> None:
+        self.inner = inner
+        self.active = True
+        self._clock = clock
+        self._now = now
+        self._probes = probes
+        self._held: list[tuple[str, pa.Table]] = []
+        self.outages = 0
+
+    def _down(self) -> bool:
+        return self.active and self._clock.active(int(self._now()))
+
+    def write(self, table: str, rows: pa.Table) -> None:
+        self._held.append((table, rows))
+        self._deliver()
+
+    def flush(self) -> None:
+        self._deliver()
+        self.inner.flush()
+
+    def close(self) -> Any:
+        self.active = False
+        self._deliver()
+        return self.inner.close()
+
+    def _deliver(self) -> None:
+        if self._down():
+            self.outages += 1
+            self._probes.hit("fault.sink_outage")
+            return
+        if len(self._held) > 1:
+            self._probes.hit("recovery.sink_redelivered")
+        held, self._held = self._held, []
+        for table, rows in held:
+            self.inner.write(table, rows)
+
+
+def sink_outage(faults: tuple[Any, ...], streams: RngStreams, start_ms: int) -> tuple[SinkOutageFault, WindowClock] | None:
+    """The first ``sink_outage`` fault and its windows (None: the sink never goes away)."""
+    for i, spec in of_family(faults, "process"):
+        if isinstance(spec, SinkOutageFault):
+            return spec, WindowClock(spec, streams.stream(f"faults.{i}.sink_outage"), start_ms, spec.duration_ms)
+    return None
+
+
+def flush_every(env: simpy.Environment, journal: Any, every_ms: int) -> Generator[simpy.Event, Any, None]:
+    """Flush the journal on a timer, as a live journal does, so that chunks meet sink outages."""
+    while True:
+        yield wake_after(env, every_ms, Priority.MONITOR)
+        journal.flush()

@@ -1,0 +1,172 @@
+"""Each check guards one thing: break that thing on the bench and certification says NO-GO, exits
+1, and names that check first. A break is either a setting in a scenario (the configuration under
+certification) or a patch of the code that implements the rule (an engine regression)."""
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import sim.world
+import violet_engine.engine
+from exchange_mock import Venue
+from sim.execution import Execution
+from sim.recorder import Recorder
+from violet_engine.constants import CONVICTION_DIGITS, STABLECOIN_SYMBOLS
+from violet_engine.sizer import AlphaBetSizer
+
+PROJECT = Path(__file__).resolve().parents[2]
+
+
+def _no_go(bench, expect_failed: list[str], **profile) -> dict:
+    code, cert, output = bench.certify(bench.profile(**profile))
+    assert code == 1, output
+    assert cert["verdict"] == "NO-GO"
+    assert cert["failed"] == expect_failed
+    assert output.startswith("NO-GO") and output.splitlines()[1].startswith(f"  FAIL {expect_failed[0]}:")
+    return {c["id"]: c["measured"] for c in cert["checks"]}
+
+
+def test_sizer_max_leverage_8_breaks_parity_and_saturation(bench) -> None:
+    sizer = {"threshold": -0.02, "extreme": -0.05, "min_leverage": 0.5, "max_leverage": 8.0, "convexity": 3}
+    engine = {"engine": {"sizer": sizer, "steepener": {"cap": 8.0}}}
+    m = _no_go(bench, ["sizing_parity", "spike_saturation"], v4=engine, baseline=engine)
+    assert m["sizing_parity"]["max_abs_error"] == pytest.approx(1.0)
+    assert m["spike_saturation"]["unsaturated"] > 0
+
+
+def test_haircut_that_raises_conviction(bench, monkeypatch) -> None:
+    original = violet_engine.engine.haircut_array
+
+    def boosting(values, mult, digits):
+        return original(values * 1.25 if digits == CONVICTION_DIGITS else values, mult, digits)
+
+    monkeypatch.setattr(violet_engine.engine, "haircut_array", boosting)
+    m = _no_go(bench, ["haircut_only", "golden"])
+    assert m["haircut_only"]["boosted"] > 0
+
+
+def test_stablecoin_list_missing_one_symbol(bench) -> None:
+    m = _no_go(bench, ["no_stablecoins"], v4={"engine": {"stablecoins": {"symbols": list(STABLECOIN_SYMBOLS[1:])}}})
+    assert m["no_stablecoins"]["stablecoin_decisions"] > 0
+
+
+def test_signal_at_or_above_the_threshold(bench, monkeypatch) -> None:
+    monkeypatch.setattr(AlphaBetSizer, "is_signal", lambda self, vel_div: vel_div < self.config.threshold + 0.01)
+    m = _no_go(bench, ["short_below_threshold", "golden"])
+    assert m["short_below_threshold"]["not_below_threshold"] > 0
+
+
+def test_spikes_cleaned_away(bench, monkeypatch) -> None:
+    original = AlphaBetSizer.size
+
+    def cleaning(self, vel_div):
+        return original(self, np.where(vel_div < -1.0, self.config.threshold, vel_div))
+
+    monkeypatch.setattr(AlphaBetSizer, "size", cleaning)
+    m = _no_go(bench, ["spike_saturation"])
+    assert m["spike_saturation"]["unsaturated"] > 0 and m["spike_saturation"]["probe_failures"]
+
+
+def test_slot_gating_off(bench) -> None:
+    off = {"execution": {"v4": {"single_slot": False}}}
+    # Extra positions also post extra margin, exceed the V4 notional cap and breach the monitor.
+    m = _no_go(bench, ["slot_gating", "margin_3x", "v4_single_asset", "invariants"], v4=off, baseline=off)
+    assert m["slot_gating"]["busy_not_gated"] > 0 and m["slot_gating"]["max_open_positions"] > 1
+
+
+def test_leverage_5x(bench) -> None:
+    five = {"engine": {"leverage": {"policy": "flat", "flat": 5, "cap": 5}}}
+    m = _no_go(bench, ["exchange_leverage"], v4=five, baseline=five)
+    assert m["exchange_leverage"]["leverages_used"] == [5]
+
+
+def test_margin_binds_when_sized_on_capital_the_wallet_lacks(bench, monkeypatch) -> None:
+    original = Recorder.capital_from_balance
+
+    def inflated(self, resp, fallback):
+        return 2.5 * original(self, resp, fallback)
+
+    monkeypatch.setattr(Recorder, "capital_from_balance", inflated)
+    m = _no_go(bench, ["margin_3x", "golden"])
+    assert m["margin_3x"]["insufficient_margin_rejects"] > 0
+
+
+def test_second_allowed_asset(bench) -> None:
+    m = _no_go(bench, ["v4_single_asset"], v4={"execution": {"v4": {"allow_list": ["SYN02USDT", "SYN03USDT"]}}})
+    assert ["SYN02USDT", "SYN03USDT"] in m["v4_single_asset"]["allow_lists"]
+
+
+def test_journal_drops_decisions(bench, monkeypatch) -> None:
+    original = Recorder.decision
+
+    def forgetful(self, d, conviction, notional, reason):
+        if d.scan_number % 7:
+            original(self, d, conviction, notional, reason)
+
+    monkeypatch.setattr(Recorder, "decision", forgetful)
+    m = _no_go(bench, ["schema_valid", "golden"])
+    assert "decisions" in m["schema_valid"]["first_problems"][0]
+
+
+def test_ledger_that_does_not_reconcile(bench, monkeypatch) -> None:
+    original = Venue.reconcile
+
+    def off_by_a_cent(self, **kwargs):
+        return dataclasses.replace(original(self, **kwargs), ok=False, problems=["wallet off by 0.01"])
+
+    monkeypatch.setattr(Venue, "reconcile", off_by_a_cent)
+    m = _no_go(bench, ["invariants", "fault_suite"])  # the fault runs' ledgers do not reconcile either
+    assert m["invariants"]["ledger_not_reconciled"]
+
+
+def test_liquidation_in_a_baseline_scenario(bench) -> None:
+    squeeze = {"name": "squeeze", "seed": 41,
+               "data": {"kind": "parquet", "path": str(PROJECT / "scenarios/data/squeeze_2023-07-13.parquet")},
+               "engine": {"exits": {"take_profit": 0.5, "stop_loss": 0.9, "max_hold_scans": 100000}},
+               "execution": {"v4": {"allow_list": ["XLMUSDT"]}}}
+    m = _no_go(bench, ["no_liquidation"], extra_baseline=(squeeze,))
+    assert m["no_liquidation"]["liquidated_in"] == ["squeeze"]
+
+
+def test_rerun_that_differs(bench, monkeypatch) -> None:
+    original = sim.world.venue_config
+    calls = iter(range(1, 1000))
+
+    def drifting_ids(*args, **kwargs):
+        return original(*args, **kwargs).model_copy(update={"seed": next(calls)})
+
+    monkeypatch.setattr(sim.world, "venue_config", drifting_ids)
+    m = _no_go(bench, ["determinism", "golden"])
+    assert m["determinism"]["hash_mismatches"] == ["scenarios/tiny_v4.yaml"]
+
+
+def test_golden_scenario_changed(bench) -> None:
+    changed = {"name": "tiny_golden", "seed": 8, "engine": {"exits": {"take_profit": 0.01}},
+               "data": {"kind": "synthetic", "config": {"n_scans": 3000, "n_assets": 6}}}
+    bench.write("golden_ref", changed)
+    m = _no_go(bench, ["golden"])
+    assert m["golden"]["changed"] == ["tiny_golden"]
+
+
+def test_orders_whose_answer_was_lost_are_forgotten(bench, monkeypatch) -> None:
+    def forgetful_place(self, params, purpose):
+        resp = yield from self.link.call("place_order", **params)
+        return resp, self.recorder.order(resp, params, purpose)
+
+    monkeypatch.setattr(Execution, "_place", forgetful_place)
+    # An entry whose answer was lost is taken as not placed: the next one doubles the exposure. And
+    # without the lookup, the recovery paths it leads to are never reached.
+    m = _no_go(bench, ["fault_suite", "fault_coverage"])
+    assert m["fault_suite"]["runs_with_breach"] > 0
+    assert "recovery.unknown_order_found" in m["fault_coverage"]["unreached"]
+
+
+def test_fault_that_never_fires(bench) -> None:
+    faults = [{"kind": "reject", "code": 429, "rate": 0.1, "requests": ["place_order", "positions", "balance"]},
+              {"kind": "lost_response", "rate": 0.1},
+              {"kind": "reject", "code": 80012, "rate": 0.5, "requests": ["get_position_mode"]}]  # never sent
+    m = _no_go(bench, ["fault_coverage"], faults={"faults": faults})
+    assert "fault.reject.80012" in m["fault_coverage"]["unreached"]
