@@ -10,6 +10,7 @@ from enum import IntEnum
 
 
 class Code(IntEnum):
+    SYSTEM_BUSY = 80012
     INVALID_PARAMETER = 80014
     ORDER_NOT_EXIST = 80016
     ORDER_ALREADY_FILLED = 80018
@@ -24,9 +25,14 @@ class Code(IntEnum):
     POSITION_MODE_LOCKED = 109401
     SYMBOL_NOT_EXIST = 109425
     PARAMETER_REQUIREMENT = 110400
+    ORDER_SYSTEM_BUSY = 110500
+    RATE_LIMITED = 100410
+    INTERNAL_ERROR = 100500
+    RPC_TIMEOUT = 101500
 
 
 _MESSAGES: dict[Code, str] = {
+    Code.SYSTEM_BUSY: "System busy, please try again later",
     Code.INVALID_PARAMETER: "Invalid parameters, {detail}",
     Code.ORDER_NOT_EXIST: "order does not exist",
     Code.ORDER_ALREADY_FILLED: "order already filled",
@@ -41,6 +47,11 @@ _MESSAGES: dict[Code, str] = {
     Code.POSITION_MODE_LOCKED: "user has pending orders or position, position mode cannot be changed",
     Code.SYMBOL_NOT_EXIST: "{symbol} not exist, please verify it",
     Code.PARAMETER_REQUIREMENT: "parameters don't meet requirement: {detail}",
+    # answered by an overloaded venue, never by this mock's rules (fault injection uses them)
+    Code.ORDER_SYSTEM_BUSY: "order system busy",
+    Code.RATE_LIMITED: "rate limit exceeded",
+    Code.INTERNAL_ERROR: "internal system error",
+    Code.RPC_TIMEOUT: "rpc timeout",
 }
 
 

@@ -490,6 +490,8 @@ class Execution:
         if known is not None and not any(p["symbol"] == known["symbol"] for p in held):
             yield from self._book(Position(**known))  # it closed while the engine was down
             known = None
+        bal = yield from self._ask("balance")
+        self.capital = self.recorder.capital_from_balance(bal, self.capital)
         if held:
             p = held[0]
             asset = from_venue_symbol(p["symbol"])
@@ -504,8 +506,6 @@ class Execution:
             if known is None:
                 self.recorder.opened(self.position, self.capital)
             self.probe("recovery.restart_with_position")
-        bal = yield from self._ask("balance")
-        self.capital = self.recorder.capital_from_balance(bal, self.capital)
         self._reconciled(True)
         if self.halted:
             self.probe("recovery.restart_halted")

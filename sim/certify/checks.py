@@ -18,7 +18,7 @@ import pyarrow.compute as pc
 
 from exchange_mock import to_venue_symbol
 from sim.certify.evidence import Evidence, Run, Unavailable
-from sim.certify.probes import sizer_curve, spike_probe
+from sim.certify.engine_probes import sizer_curve, spike_probe
 from sim.certify.profile import (CountSpec, CoverageSpec, FaultSpec, GoldenSpec, HaircutSpec,
                                  LeverageSpec, MarginSpec, ParitySpec, Profile, SignalSpec, SlotSpec, SpikeSpec,
                                  StablecoinSpec, V4Spec)

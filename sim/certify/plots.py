@@ -10,7 +10,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from sim.certify.evidence import Evidence, Run, Unavailable
-from sim.certify.probes import sizer_curve
+from sim.certify.engine_probes import sizer_curve
 from violet_engine.constants import EXTREME, THRESHOLD
 
 HOUR_MS = 3_600_000

@@ -9,11 +9,11 @@
     process_faults.py  engine crash and restart (``EngineHost``), journal sink outages
     operator_faults.py HIBERNATE halts and cadence changes
     probes.py          'sometimes' coverage: which faults fired, which recovery paths ran
+    schedule.py        when a fault is active: scheduled and random windows, per-opportunity gates
+    plan.py            ``FaultPlan``: all of it, built for one run by ``sim.world.simulate``
 
-    plan.py            ``FaultPlan``: all of it built for one run
-
-``FaultPlan`` builds all of it for one run. Faults fire only while data flows; when the data
-ends they stop and the run settles for ``quiet_ms`` (the liveness phase) before the final checks.
-The engine and the venue never import this package: faults hook in at the link, at the feed's
-input and at the process boundary.
+Faults fire only while data flows; when the data ends they stop and the run settles for
+``quiet_ms`` (the liveness phase) before the final checks. The engine, execution and the venue
+never import this package: faults hook in at the link, at the feed's input and at the process
+boundary.
 """

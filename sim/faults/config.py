@@ -13,9 +13,10 @@ its own natural opportunity:
 | windows | disconnect, scan_gap, stale_esof, mark_divergence, sink_outage, hibernate | simulated minute (a window of ``duration_ms`` starts) |
 | points | cadence_change | simulated minute |
 
-With a ``schedule`` (windows ``{after_start_ms | at_ts_ms, for_ms}``), a per-opportunity fault
-fires only inside the windows (at ``rate``, default 1); a window fault is active in each window;
-a point fault fires at each window's start. One optional ``{kind: settings}`` entry tunes the
+With a ``schedule`` (windows ``{after_start_ms | at_ts_ms, for_ms}``), a per-request or per-scan
+fault fires only inside the windows (at ``rate``, default 1); a window fault is active in each
+window; a point fault, and a crash, fires at each window's start (a crash also at the inbox
+messages listed in ``at_events``). One optional ``{kind: settings}`` entry tunes the
 transport (response timeout, recvWindow, connect timeout) and the quiet period after the data
 ends, during which no fault fires and every order must reach a terminal, reconciled state.
 

@@ -20,23 +20,12 @@ from sim.rng import RngStreams
 from sim.venue_link import Envelope, Fate, Transport
 
 #: Codes exchange_mock does not spell (it never answers them by itself), with the fact sheet's text.
-_MESSAGES = {
-    80012: "System busy, please try again later",
-    110500: "order system busy",
-    100410: "rate limit exceeded",
-    100500: "internal system error",
-    101500: "rpc timeout",
-}
-
-
 def reject_envelope(code: int) -> Envelope:
     """The envelope the venue answers a refused request with."""
     if code == 429:
         return {"code": 429, "msg": "Too Many Requests", "http_status": 429}
-    if code == Code.INSUFFICIENT_MARGIN:
-        err = VenueError(Code.INSUFFICIENT_MARGIN)
-        return {"code": int(err.code), "msg": err.msg}
-    return {"code": code, "msg": _MESSAGES[code]}
+    err = VenueError(Code(code))
+    return {"code": int(err.code), "msg": err.msg}
 
 
 def _refusal(setting: str) -> Envelope:
