@@ -23,6 +23,7 @@ from typing import Any, Callable, Generator, Iterable
 import simpy
 
 from exchange_mock import from_venue_symbol, to_venue_symbol
+from exchange_mock.errors import Code
 from sim.clock import Priority, wake_after
 from sim.feed import ScanTick
 from sim.recorder import Recorder
@@ -37,8 +38,6 @@ from violet_engine.types import Decision, ExitReason, Outcome
 
 _DECISION = OUTCOME_CODE[Outcome.DECISION]
 ZERO = Decimal(0)
-POST_ONLY_WOULD_TAKE = 101215
-DUPLICATE_CLIENT_ORDER_ID = 101481
 WORKING_STATES = ("NEW", "PENDING", "PARTIALLY_FILLED")
 RETRY_FIRST_MS = 500       # pause before asking again; doubles up to RETRY_MAX_MS
 RETRY_MAX_MS = 8_000
@@ -206,9 +205,9 @@ class Execution:
         order could double the exposure."""
         resp = yield from self.link.call("place_order", **params)
         code = resp.get("code")
-        if code in (TIMEOUT, DUPLICATE_CLIENT_ORDER_ID):
+        if code in (TIMEOUT, Code.DUPLICATE_CLIENT_ORDER_ID):
             resp = yield from self._ask("query_order", symbol=params["symbol"], clientOrderID=params["clientOrderID"])
-            if code == DUPLICATE_CLIENT_ORDER_ID:
+            if code == Code.DUPLICATE_CLIENT_ORDER_ID:
                 self.probe("recovery.duplicate_client_id_resolved")
             else:
                 self.probe("recovery.unknown_order_found" if resp.get("code") == 0 else "recovery.unknown_order_absent")
@@ -322,7 +321,7 @@ class Execution:
         else:
             params.update(type="MARKET")
         resp, order = yield from self._place(params, "ENTRY")
-        if resp.get("code") == POST_ONLY_WOULD_TAKE and maker.fallback == "market":
+        if resp.get("code") == Code.POST_ONLY_WOULD_TAKE and maker.fallback == "market":
             yield from self._market_entry(symbol, d, qty, leverage, "vm")
             return
         if order is None:

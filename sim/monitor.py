@@ -27,13 +27,13 @@ import numpy as np
 import simpy
 
 from exchange_mock import to_venue_symbol
+from exchange_mock.errors import Code
 from sim.execution import decision_scan
 from violet_engine.decision_batch import OUTCOME_CODE
 from violet_engine.execution_policy import DAY_MS, V4Config
 from violet_engine.types import Outcome
 
 _DECISION = OUTCOME_CODE[Outcome.DECISION]
-ORDER_NOT_EXIST = 80016
 NOTIONAL_TOLERANCE = 0.005   # a maker fallback fills at a later price than the decision's
 SIGNALS_KEPT = 200_000       # decision scans remembered for the entry checks (recent ones matter)
 
@@ -136,7 +136,7 @@ class InvariantMonitor:
         if kind == "set_leverage" and code == 0 and int(params["leverage"]) > self.leverage_cap:
             self._breach("leverage_cap", f"leverage {params['leverage']} set on {params['symbol']} above cap "
                                          f"{self.leverage_cap}", event)
-        if kind == "query_order" and cid in self._unknown and code in (0, ORDER_NOT_EXIST):
+        if kind == "query_order" and cid in self._unknown and code in (0, Code.ORDER_NOT_EXIST):
             del self._unknown[cid]
         if kind in ("place_order", "cancel_order", "cancel_all_orders", "close_all_positions"):
             self._observe(event)

@@ -14,7 +14,7 @@ import numpy as np
 import simpy
 
 from exchange_mock import to_venue_symbol
-
+from exchange_mock.errors import Code
 from sim.journal.writer import RunJournal
 from violet_engine import ScanBatch
 from violet_engine.constants import (BASE_FRACTION, ESOF_STALE_FB, EXTREME, MAX_LEVERAGE, STABLECOIN_SYMBOLS,
@@ -29,7 +29,6 @@ if TYPE_CHECKING:
 _STABLE = frozenset(to_venue_symbol(s) for s in STABLECOIN_SYMBOLS) | frozenset(STABLECOIN_SYMBOLS)
 _DECISION = OUTCOME_CODE[Outcome.DECISION]
 _REJECT = OUTCOME_CODE[Outcome.REJECT]
-INSUFFICIENT_MARGIN = 101204
 ZERO = Decimal(0)
 
 
@@ -251,7 +250,7 @@ class Recorder:
             "stale_esof_decisions": self.stale_esof_decisions, "max_esof_mult": self.max_esof_mult,
             "decisions_not_short_below_threshold": self.not_short_below_threshold,
             "traded_assets": sorted(self.traded_assets), "max_margin_utilization": round(self.max_margin_utilization, 12),
-            "insufficient_margin_rejects": self.venue_codes.get(INSUFFICIENT_MARGIN, 0),
+            "insufficient_margin_rejects": self.venue_codes.get(Code.INSUFFICIENT_MARGIN, 0),
             "gated_by_reason": dict(sorted(self.gated.items())), "rejects_by_reason": dict(sorted(self.rejects.items())),
             "exit_reasons": dict(sorted(self.exits.items())),
             "venue_error_codes": {str(k): v for k, v in sorted(self.venue_codes.items())},
