@@ -70,6 +70,8 @@ class _Fault(_Strict):
     """``rate`` and/or ``schedule``; at least one."""
 
     family: ClassVar[str] = ""
+    #: (low, high) field pairs that must be ordered, e.g. a drawn range of sizes.
+    ranges: ClassVar[tuple[tuple[str, str], ...]] = ()
     rate: float | None = Field(default=None, ge=0, le=1)
     schedule: tuple[Window, ...] | None = None
 
@@ -77,6 +79,9 @@ class _Fault(_Strict):
     def _how_often(self) -> "_Fault":
         if self.rate is None and not self.schedule and not self._other_trigger():
             raise ValueError(f"{self.kind} needs a rate or a schedule")  # type: ignore[attr-defined]
+        for low, high in self.ranges:
+            if getattr(self, low) > getattr(self, high):
+                raise ValueError(f"{low} must be <= {high}")
         return self
 
     def _other_trigger(self) -> bool:
@@ -130,15 +135,10 @@ class RefuseSettingFault(_RequestFault):
 class LatencySpikeFault(_RequestFault):
     """One leg (out or back, drawn) takes ``min_ms``..``max_ms`` longer."""
 
+    ranges: ClassVar[tuple[tuple[str, str], ...]] = (("min_ms", "max_ms"),)
     kind: Literal["latency_spike"]
     min_ms: int = Field(default=500, ge=0)
     max_ms: int = Field(default=8_000, ge=0)
-
-    @model_validator(mode="after")
-    def _range(self) -> "LatencySpikeFault":
-        if self.min_ms > self.max_ms:
-            raise ValueError("min_ms must be <= max_ms")
-        return self
 
 
 class LostResponseFault(_RequestFault):
@@ -218,15 +218,10 @@ class CorruptFieldFault(_ScanFault):
 class VelDivSpikeFault(_ScanFault):
     """vel_div becomes a huge negative value (log-uniform in ``min_size``..``max_size``): real signal."""
 
+    ranges: ClassVar[tuple[tuple[str, str], ...]] = (("min_size", "max_size"),)
     kind: Literal["vel_div_spike"]
     min_size: float = Field(default=1.0, gt=0)
     max_size: float = Field(default=605.0, gt=0)
-
-    @model_validator(mode="after")
-    def _range(self) -> "VelDivSpikeFault":
-        if self.min_size > self.max_size:
-            raise ValueError("min_size must be <= max_size")
-        return self
 
 
 class PriceGapFault(_ScanFault):
