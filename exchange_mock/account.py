@@ -446,7 +446,7 @@ class Account:
         self._dirty = True
 
     def _refresh_active(self, symbol: str) -> None:
-        busy = any(k[0] == symbol for k in self.positions) or self.resting.holds(symbol)
+        busy = any((symbol, side) in self.positions for side in (BOTH, LONG, SHORT)) or self.resting.holds(symbol)
         if busy:
             self.active[symbol] = None
         else:
@@ -467,7 +467,7 @@ class Account:
         self.ledger.deposit(self.market.ts_ms, amount)
         self._dirty = True
 
-    def _fill(self, order: Order, contract: Contract, qty: Decimal, price: Decimal, liquidity: str) -> Fill:
+    def _fill(self, order: Order, contract: Contract, qty: Decimal, price: Decimal, liquidity: str) -> None:
         ts = self.market.ts_ms
         key = (order.symbol, order.position_side)
         pos = self.positions.get(key)
@@ -498,7 +498,6 @@ class Account:
         self.fills.append(fill)
         self.events.append(fill)
         self._dirty = True
-        return fill
 
     def _record_slot(self, pos: Position) -> None:
         others = [p for p in self.positions.values() if p is not pos]

@@ -15,6 +15,8 @@ from decimal import Decimal
 from importlib import resources
 from pathlib import Path
 
+from exchange_mock.money import fmt
+
 QUOTE = "USDT"
 
 
@@ -45,10 +47,10 @@ class MaintTier:
         return {
             "tier": f"Tier {self.tier}",
             "symbol": symbol,
-            "minPositionVal": format(self.min_value, "f"),
-            "maxPositionVal": format(self.max_value, "f"),
-            "maintMarginRatio": format(self.rate, "f"),
-            "maintAmount": format(self.amount, "f"),
+            "minPositionVal": fmt(self.min_value),
+            "maxPositionVal": fmt(self.max_value),
+            "maintMarginRatio": fmt(self.rate),
+            "maintAmount": fmt(self.amount),
         }
 
 
@@ -95,15 +97,15 @@ class Contract:
         return {
             "contractId": str(self.contract_id),
             "symbol": self.symbol,
-            "size": format(self.step, "f"),
+            "size": fmt(self.step),
             "quantityPrecision": self.quantity_precision,
             "pricePrecision": self.price_precision,
-            "feeRate": format(self.taker_fee, "f"),
-            "makerFeeRate": format(self.maker_fee, "f"),
-            "takerFeeRate": format(self.taker_fee, "f"),
+            "feeRate": fmt(self.taker_fee),
+            "makerFeeRate": fmt(self.maker_fee),
+            "takerFeeRate": fmt(self.taker_fee),
             "tradeMinLimit": 0,
-            "tradeMinQuantity": format(self.min_qty, "f"),
-            "tradeMinUSDT": format(self.min_notional, "f"),
+            "tradeMinQuantity": fmt(self.min_qty),
+            "tradeMinUSDT": fmt(self.min_notional),
             "maxLongLeverage": self.max_long_leverage,
             "maxShortLeverage": self.max_short_leverage,
             "currency": QUOTE,
@@ -112,7 +114,7 @@ class Contract:
             "apiStateOpen": "true",
             "apiStateClose": "true",
             "ensureTrigger": False,
-            "triggerFeeRate": format(self.taker_fee, "f"),
+            "triggerFeeRate": fmt(self.taker_fee),
             "brokerState": False,
             "launchTime": 0,
             "maintainTime": 0,

@@ -11,6 +11,7 @@ from typing import Any, Mapping
 
 from exchange_mock.contracts import Contract
 from exchange_mock.errors import Code, VenueError, bad_request, invalid, required
+from exchange_mock.money import to_decimal
 
 TRANSPORT = frozenset({"timestamp", "recvWindow", "signature"})
 _MAX_NUMBER = Decimal("1e15")
@@ -62,7 +63,7 @@ def number(name: str, value: Any, *, needed: bool = False, bound: Decimal = _MAX
         raise invalid(name, value)
     try:
         if isinstance(value, float):
-            parsed = Decimal(repr(float(value)))
+            parsed = to_decimal(value)
         elif isinstance(value, (int, Decimal)):
             parsed = Decimal(value)
         elif isinstance(value, str):

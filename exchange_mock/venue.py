@@ -34,16 +34,17 @@ from exchange_mock.events import Fill, VenueEvent
 from exchange_mock.ledger import INCOME_TYPES, InsuranceFund, Ledger, ReconcileError, ReconcileReport
 from exchange_mock.market import Market
 from exchange_mock.money import EXACT, ROUND_DOWN, ROUND_HALF_EVEN, ZERO, divide, fmt, fmt_money
-from exchange_mock.orders import FOK, GTC, IOC, LIMIT, MARKET, POST_ONLY
+from exchange_mock.orders import FOK, GTC, IOC, LIMIT, MARKET, POST_ONLY, Order
 from exchange_mock.positions import initial_margin
 
-_SIDES = ("BUY", "SELL")
-_POSITION_SIDES = (BOTH, LONG, SHORT)
+# The enumerations the endpoints accept (the REST route table documents the same ones).
+SIDES = ("BUY", "SELL")
+POSITION_SIDES = (BOTH, LONG, SHORT)
 _ORDER_TYPES = (LIMIT, MARKET)
-_UNSUPPORTED_TYPES = ("STOP_MARKET", "TAKE_PROFIT_MARKET", "STOP", "TAKE_PROFIT", "TRIGGER_LIMIT",
-                      "TRIGGER_MARKET", "TRAILING_STOP_MARKET", "TRAILING_TP_SL")
-_TIME_IN_FORCE = (GTC, IOC, FOK, POST_ONLY)
-_MARGIN_TYPES = (ISOLATED, CROSSED, "SEPARATE_ISOLATED")
+UNSUPPORTED_ORDER_TYPES = ("STOP_MARKET", "TAKE_PROFIT_MARKET", "STOP", "TAKE_PROFIT", "TRIGGER_LIMIT",
+                           "TRIGGER_MARKET", "TRAILING_STOP_MARKET", "TRAILING_TP_SL")
+TIME_IN_FORCE = (GTC, IOC, FOK, POST_ONLY)
+MARGIN_TYPES = (ISOLATED, CROSSED, "SEPARATE_ISOLATED")
 _ORDER_EXTRAS = frozenset({"stopPrice", "workingType", "priceRate", "stopLoss", "takeProfit", "stopGuaranteed",
                            "positionId", "activationPrice", "quoteOrderQty"})
 _RATIO = Decimal("0.0001")
@@ -86,11 +87,12 @@ class AccountApi:
 
     def _premium(self, contract: Contract) -> dict[str, Any]:
         mark = self._market.mark_price(contract)
+        shown = fmt(mark) if mark is not None else "0"
         next_time = self._market.funding_time()
         return {
             "symbol": contract.symbol,
-            "markPrice": fmt(mark) if mark is not None else "0",
-            "indexPrice": fmt(mark) if mark is not None else "0",
+            "markPrice": shown,
+            "indexPrice": shown,
             "lastFundingRate": fmt(self._market.funding.rate_at(contract.symbol, next_time)),
             "nextFundingTime": next_time,
         }
@@ -240,7 +242,7 @@ class AccountApi:
                      **extra: Any) -> dict[str, Any]:
         params.check_extra(extra)
         contract = params.symbol(symbol, self._market.contracts)
-        chosen = params.choice("side", side, _POSITION_SIDES)
+        chosen = params.choice("side", side, POSITION_SIDES)
         value = params.integer("leverage", leverage, needed=True)
         self._account.set_leverage(contract, chosen, value)
         return {"leverage": value, "symbol": contract.symbol}
@@ -255,7 +257,7 @@ class AccountApi:
     def set_margin_type(self, symbol: str | None = None, marginType: str | None = None, **extra: Any) -> object:
         params.check_extra(extra)
         contract = params.symbol(symbol, self._market.contracts)
-        chosen = params.choice("marginType", marginType, _MARGIN_TYPES)
+        chosen = params.choice("marginType", marginType, MARGIN_TYPES)
         if chosen not in (ISOLATED, CROSSED):
             raise bad_request(f"marginType {chosen} is not supported by this venue")
         self._account.set_margin_type(contract, chosen)
@@ -281,13 +283,13 @@ class AccountApi:
                        clientOrderId: Any, extra: Mapping[str, Any]) -> OrderRequest:
         params.check_extra(extra, _ORDER_EXTRAS)
         contract = params.symbol(symbol, self._market.contracts)
-        chosen_side = params.choice("side", side, _SIDES)
+        chosen_side = params.choice("side", side, SIDES)
         default_side = None if self._account.dual_side else BOTH
-        position_side = params.choice("positionSide", positionSide, _POSITION_SIDES, default=default_side)
-        order_type = params.choice("type", type, _ORDER_TYPES + _UNSUPPORTED_TYPES)
+        position_side = params.choice("positionSide", positionSide, POSITION_SIDES, default=default_side)
+        order_type = params.choice("type", type, _ORDER_TYPES + UNSUPPORTED_ORDER_TYPES)
         if order_type not in _ORDER_TYPES:
             raise bad_request(f"order type {order_type} is not supported by this venue")
-        tif = params.choice("timeInForce", timeInForce, _TIME_IN_FORCE, default=GTC) if order_type == LIMIT else ""
+        tif = params.choice("timeInForce", timeInForce, TIME_IN_FORCE, default=GTC) if order_type == LIMIT else ""
         qty = params.number("quantity", quantity)
         if qty is not None and qty <= 0:
             raise params.invalid("quantity", quantity)
@@ -340,13 +342,17 @@ class AccountApi:
         self._account.cancel(order)
         return {"order": order.to_api()}
 
+    def _working(self, symbol: Any, type: Any) -> list[Order]:
+        """The working orders, optionally of one symbol and one order type."""
+        contract = params.symbol(symbol, self._market.contracts, needed=False)
+        order_type = params.choice("type", type, _ORDER_TYPES) if type else ""
+        return [o for o in self._account.open_orders.values()
+                if (contract is None or o.symbol == contract.symbol) and (not order_type or o.type == order_type)]
+
     @endpoint
     def cancel_all_orders(self, *, symbol: Any = None, type: Any = None, **extra: Any) -> dict[str, Any]:
         params.check_extra(extra)
-        contract = params.symbol(symbol, self._market.contracts, needed=False)
-        order_type = params.choice("type", type, _ORDER_TYPES) if type else ""
-        chosen = [o for o in self._account.open_orders.values()
-                  if (contract is None or o.symbol == contract.symbol) and (not order_type or o.type == order_type)]
+        chosen = self._working(symbol, type)
         for order in chosen:
             self._account.cancel(order)
         return {"success": [o.to_api() for o in chosen], "failed": None}
@@ -360,11 +366,7 @@ class AccountApi:
     @endpoint
     def open_orders(self, *, symbol: Any = None, type: Any = None, **extra: Any) -> dict[str, Any]:
         params.check_extra(extra)
-        contract = params.symbol(symbol, self._market.contracts, needed=False)
-        order_type = params.choice("type", type, _ORDER_TYPES) if type else ""
-        return {"orders": [o.to_api() for o in self._account.open_orders.values()
-                           if (contract is None or o.symbol == contract.symbol)
-                           and (not order_type or o.type == order_type)]}
+        return {"orders": [o.to_api() for o in self._working(symbol, type)]}
 
     @endpoint
     def close_all_positions(self, *, symbol: Any = None, **extra: Any) -> dict[str, Any]:

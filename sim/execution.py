@@ -432,7 +432,7 @@ class Execution:
         if order is not None and self.position is not None:
             self.position.orders.append(order)
         resp = yield from self._ask("positions", symbol=symbol)
-        held = [p for p in (resp.get("data") or []) if Decimal(str(p["positionAmt"])) != 0]
+        held = _held(resp)
         pos = self.position
         if held:
             p = held[0]
@@ -441,17 +441,15 @@ class Execution:
                 self.position = Position(symbol, asset, qty, avg, self.env.now, conviction, leverage,
                                          Decimal(str(p["initialMargin"])),
                                          orders=[order] if order is not None else [])
-                self._reconciled(False)
-                self.recorder.opened(self.position, self.capital)
             else:
                 pos.quantity, pos.entry_price = qty, avg
-                self._reconciled(False)
-        elif pos is not None:
-            self.position = None
-            self._reconciled(False)
-            yield from self._book(pos)
         else:
-            self._reconciled(False)
+            self.position = None
+        self._reconciled(False)
+        if held and pos is None:
+            self.recorder.opened(self.position, self.capital)
+        elif not held and pos is not None:
+            yield from self._book(pos)
 
     def _book(self, pos: Position) -> Generator[simpy.Event, Any, None]:
         """A position that went away is a closed trade: journal it, count its PnL for the day, and
@@ -476,7 +474,7 @@ class Execution:
         self.day.roll(self.env.now)
         today = self.env.now // DAY_MS
         self.day.trades = sum(1 for r in tail.entries if r["ts_ms"] // DAY_MS == today)
-        self.day.pnl = sum((float(r["pnl"]) for r in tail.trades if r["exit_ts_ms"] // DAY_MS == today), 0.0)
+        self.day.pnl = tail.day_pnl(today, DAY_MS)
         resp = yield from self._ask("open_orders")
         for o in (resp.get("data") or {}).get("orders") or []:
             params = {"symbol": o["symbol"], "orderId": int(o["orderId"])}
@@ -484,7 +482,7 @@ class Execution:
             self.recorder.order(done, params, "EXIT" if o.get("reduceOnly") else "ENTRY")
             self.probe("recovery.restart_cancelled_orders")
         resp = yield from self._ask("positions")
-        held = [p for p in (resp.get("data") or []) if Decimal(str(p["positionAmt"])) != 0]
+        held = _held(resp)
         known = tail.open_trade
         if known is not None and not any(p["symbol"] == known["symbol"] for p in held):
             yield from self._book(Position(**known))  # it closed while the engine was down
@@ -510,6 +508,11 @@ class Execution:
             self.probe("recovery.restart_halted")
             if self.position is not None:
                 yield from self._exit(ExitReason.HIBERNATE_HALT)
+
+
+def _held(resp: dict[str, Any]) -> list[dict[str, Any]]:
+    """The open positions in a positions answer."""
+    return [p for p in (resp.get("data") or []) if Decimal(str(p["positionAmt"])) != 0]
 
 
 def _step(rules: dict[str, Any]) -> Decimal:

@@ -81,7 +81,6 @@ class ScanFeed:
         self.busy = busy
         self.on_batch = on_batch
         self.scans_in = 0
-        self.last_ts_ms: int | None = None
 
     def run(self) -> Generator[simpy.Event, Any, None]:
         for batch in self.batches:
@@ -110,7 +109,6 @@ class ScanFeed:
             t = int(ts[j])
             if t > self.env.now:
                 yield wake_at(self.env, t, Priority.MARKET)
-            self.last_ts_ms = max(t, self.last_ts_ms or t)
             self.market(self.env.now, RowPrices(batch, j, cols),
                         RowPrices(batch, j, cols, marks=True) if batch.marks is not None else None)
             self.deliver(ScanTick(batch, decisions, j, self.scans_in + j))

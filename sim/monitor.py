@@ -49,6 +49,13 @@ class Breach:
         return {"ts_ms": self.ts_ms, "invariant": self.invariant, "event": self.event, "detail": self.detail}
 
 
+def _as_view(positions: dict[str, Decimal]) -> tuple[str, Decimal] | str | None:
+    """Venue positions in the form of ``Execution.view()``'s position (``"several"``: never a view)."""
+    if not positions:
+        return None
+    return next(iter(positions.items())) if len(positions) == 1 else "several"
+
+
 class RunawayRun(RuntimeError):
     """The run stopped making progress in simulated time; raised to end it (it is a breach)."""
 
@@ -160,8 +167,7 @@ class InvariantMonitor:
         as of that report (``full``, after a restart: and the working orders as of now)."""
         held, working = execution.view()
         truth = self._snapshot
-        want = None if not truth else next(iter(truth.items())) if len(truth) == 1 else "several"
-        if want != held:
+        if _as_view(truth) != held:
             self._breach("engine_view_matches_venue", f"execution holds {held}, venue held {dict(truth)}",
                          "reconcile")
         if full:
@@ -185,15 +191,14 @@ class InvariantMonitor:
     # -- checks ----------------------------------------------------------------------------------
     def on_request(self, kind: str) -> None:
         """A request leaves execution (reaching the venue or not): progress and ledger cadence."""
-        event = kind
         self.requests += 1
         t, n = self._instant
         self._instant = (t, n + 1) if t == self.env.now else (self.env.now, 1)
         if self._instant[1] > self.max_requests_per_instant:
-            self._breach("terminates", f"{self._instant[1]} requests at one instant: the run makes no progress", event)
-            raise RunawayRun(event)
+            self._breach("terminates", f"{self._instant[1]} requests at one instant: the run makes no progress", kind)
+            raise RunawayRun(kind)
         if self.requests % self.reconcile_every == 0:
-            self._check_ledger(event)
+            self._check_ledger(kind)
 
     def _check_ledger(self, event: str) -> None:
         report = self.venue.reconcile()
@@ -272,7 +277,7 @@ class InvariantMonitor:
             self._breach("ledger_reconciles", "; ".join(report.problems), "end")
         for v in self.venue.violations():
             self._breach("venue_violation", f"{v.kind} {v.symbol} ({v.open_positions} open) at {v.ts_ms}", "end")
-        self._venue_positions()
+        truth = self._venue_positions()
         if facts["trades"] != self.closed_positions:
             self._breach("trades_booked", f"{self.closed_positions} positions closed at the venue, {facts['trades']} "
                                           "trades journaled", "end")
@@ -280,9 +285,7 @@ class InvariantMonitor:
             self._breach("order_reconciled", f"order {cid} lost its answer at {since} and was never looked up", "end")
         if execution is not None:
             held, working = execution.view()
-            truth = self._venue_positions()
-            want = None if not truth else next(iter(truth.items())) if len(truth) == 1 else "several"
-            if want != held:
+            if _as_view(truth) != held:
                 self._breach("engine_view_matches_venue", f"at the end execution holds {held}, venue {truth}", "end")
             for o in self.venue.open_orders()["data"]["orders"]:
                 if int(o["orderId"]) != working:

@@ -14,6 +14,7 @@ process) and ``ray`` (``sim.swarm_ray``, an optional extra).
 """
 from __future__ import annotations
 
+import json
 import math
 import multiprocessing
 import shlex
@@ -140,6 +141,12 @@ class SwarmReport:
             "reruns": [{**asdict(r), "same": r.same} for r in self.reruns],
             "probes": self.probes, "probes_expected": self.expected_probes, "probes_unreached": self.unreached,
         }
+
+    def write(self, out_dir: Path, rows: str = "all") -> None:
+        """``swarm.json`` (every run, reruns, probe coverage) and ``swarm.txt`` (the table) in ``out_dir``."""
+        out_dir.mkdir(parents=True, exist_ok=True)
+        (out_dir / "swarm.json").write_text(json.dumps(self.to_json(), indent=2) + "\n")
+        (out_dir / "swarm.txt").write_text(self.table(rows) + "\n")
 
     def table(self, rows: str = "auto") -> str:
         """The report as text: ``rows`` all | failures | auto (all up to 200 runs)."""

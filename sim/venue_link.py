@@ -19,6 +19,7 @@ from typing import Any, Callable, Generator, Protocol
 
 import simpy
 
+from exchange_mock.errors import Code
 from sim.clock import Priority, wake_after, wake_at
 from sim.latency import LatencyModel
 
@@ -31,7 +32,8 @@ DISCONNECTED = -2
 EXPIRED = 100421
 #: Answers after which the same request may simply be sent again: transport failures, HTTP 429,
 #: and the venue's "busy" and internal-error codes.
-TRANSIENT_CODES = frozenset({TIMEOUT, DISCONNECTED, EXPIRED, 429, 80012, 110500, 100410, 100500, 101500})
+TRANSIENT_CODES = frozenset({TIMEOUT, DISCONNECTED, EXPIRED, 429, Code.SYSTEM_BUSY, Code.ORDER_SYSTEM_BUSY,
+                             Code.RATE_LIMITED, Code.INTERNAL_ERROR, Code.RPC_TIMEOUT})
 
 
 def transport_error(code: int, msg: str) -> Envelope:

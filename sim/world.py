@@ -14,7 +14,6 @@ import hashlib
 from decimal import Decimal
 import json
 import platform
-import sys
 from dataclasses import dataclass, field
 from importlib import metadata
 from itertools import chain
@@ -174,12 +173,11 @@ def simulate(scenario: Scenario, *, seed: int | None = None, out_dir: Path | Non
         monitor.check_scan_sources(plan.data.source_scans, feed.scans_in, plan.data.dropped, plan.data.duplicated)
     if plan.enabled:
         facts["faults"] = _fault_facts(plan, feed.scans_in, host, monitor)
-    facts["violations"] = len(monitor.breaches)
-    facts["ledger_reconciled"] = venue.reconcile().ok
     journal_hash = journal.close()
     if plan.sink is not None:
         monitor.check_journal_delivery(plan.sink.close(), journal.counts)
-        facts["violations"] = len(monitor.breaches)
+    facts["violations"] = len(monitor.breaches)
+    facts["ledger_reconciled"] = venue.reconcile().ok
     checks = evaluate(scenario.expect, facts)
     snap = venue.account_snapshot()
     summary = {

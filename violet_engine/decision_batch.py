@@ -15,7 +15,6 @@ from violet_engine.types import Decision, DecisionOutcome, NoPick, NoSignal, Out
 #: ``DecisionBatch.outcome`` holds indices into this tuple; ``reject_reason`` into the next.
 OUTCOMES = tuple(Outcome)
 REJECT_REASONS = tuple(RejectReason)
-NO_CODE = -1
 OUTCOME_CODE = {o: i for i, o in enumerate(OUTCOMES)}
 
 

@@ -19,6 +19,7 @@ from violet_engine.constants import (
     NOTIONAL_DIGITS,
 )
 from violet_engine.rounding import round_like_python
+from violet_engine.scan_batch import NO_TS
 
 
 class ModulationConfig(BaseModel):
@@ -57,7 +58,7 @@ def esof_size_mult_from_score(
     """BLUE's ``esof_size_mult_from_score`` for one scan, with the SPEC constants."""
     mult = EsofModulator(ModulationConfig(stale_after_ms=stale_after_ms)).multipliers(
         np.array([np.nan if score is None else score], dtype=np.float64),
-        np.array([-1 if score_ts_ms is None else score_ts_ms], dtype=np.int64),
+        np.array([NO_TS if score_ts_ms is None else score_ts_ms], dtype=np.int64),
         np.array([now_ms], dtype=np.int64),
     )
     return float(mult[0])

@@ -34,7 +34,6 @@ log = logging.getLogger("exchange_mock.rest")
 
 FORM = "application/x-www-form-urlencoded"
 MAX_FIELDS = 100
-INTERNAL_ERROR = 100500
 
 
 def reply(payload: dict[str, Any], status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -118,7 +117,7 @@ def guarded(handle: RequestHandler) -> RequestHandler:
             return await handle(request)
         except Exception:
             log.exception("internal error on %s %s", request.method, request.url.path)
-            return reply(error(INTERNAL_ERROR, "internal error"))
+            return reply(error(Code.INTERNAL_ERROR, "internal error"))
     return wrapper
 
 

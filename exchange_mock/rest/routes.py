@@ -14,8 +14,9 @@ from typing import Any, Callable, Mapping
 from exchange_mock import params
 from exchange_mock.envelope import endpoint, error
 from exchange_mock.errors import Code, VenueError, invalid, required
+from exchange_mock.ledger import INCOME_TYPES
 from exchange_mock.rest.ratelimit import Rate
-from exchange_mock.venue import AccountApi
+from exchange_mock.venue import MARGIN_TYPES, POSITION_SIDES, SIDES, TIME_IN_FORCE, UNSUPPORTED_ORDER_TYPES, AccountApi
 
 Envelope = dict[str, Any]
 
@@ -157,21 +158,18 @@ def cancel_batch(call: Call) -> dict[str, Any]:
     return {"success": success, "failed": failed or None}
 
 
-_SIDE = ("BUY", "SELL")
-_POSITION_SIDE = ("BOTH", "LONG", "SHORT")
-_ORDER_TYPES = ("MARKET", "LIMIT", "STOP_MARKET", "TAKE_PROFIT_MARKET", "STOP", "TAKE_PROFIT", "TRIGGER_LIMIT",
-                "TRIGGER_MARKET", "TRAILING_STOP_MARKET", "TRAILING_TP_SL")
+_ORDER_TYPES = ("MARKET", "LIMIT") + UNSUPPORTED_ORDER_TYPES
 _SYMBOL = Param("symbol", "symbol")
 _SYMBOL_NEEDED = Param("symbol", "symbol", required=True)
 _ORDER_REF = (_SYMBOL_NEEDED, Param("orderId", "integer"), Param("clientOrderID"), Param("clientOrderId"))
 _ORDER_FIELDS = (
     _SYMBOL_NEEDED,
-    Param("side", required=True, enum=_SIDE),
-    Param("positionSide", enum=_POSITION_SIDE),
+    Param("side", required=True, enum=SIDES),
+    Param("positionSide", enum=POSITION_SIDES),
     Param("type", required=True, enum=_ORDER_TYPES),
     Param("quantity", "decimal"),
     Param("price", "decimal"),
-    Param("timeInForce", enum=("GTC", "IOC", "FOK", "PostOnly")),
+    Param("timeInForce", enum=TIME_IN_FORCE),
     Param("reduceOnly", "boolean"),
     Param("closePosition", "boolean"),
     Param("clientOrderID"),
@@ -197,7 +195,7 @@ ROUTES: tuple[Route, ...] = (
           _venue("positions"), FIVE_PER_S, params=(_SYMBOL,)),
     Route("income", "GET", "/openApi/swap/v2/user/income", "Income (ledger) records",
           _venue("income"), FIVE_PER_S,
-          params=(_SYMBOL, Param("incomeType", enum=("REALIZED_PNL", "FUNDING_FEE", "TRADING_FEE", "INSURANCE_CLEAR")),
+          params=(_SYMBOL, Param("incomeType", enum=INCOME_TYPES),
                   Param("startTime", "integer"), Param("endTime", "integer"), Param("limit", "integer"))),
     Route("commission_rate", "GET", "/openApi/swap/v2/user/commissionRate", "Trading fee rates",
           _venue("commission_rate"), FIVE_PER_S, params=(_SYMBOL,)),
@@ -205,14 +203,14 @@ ROUTES: tuple[Route, ...] = (
           _venue("get_leverage"), FIVE_PER_S, params=(_SYMBOL_NEEDED,)),
     Route("set_leverage", "POST", "/openApi/swap/v2/trade/leverage", "Set the leverage of a symbol",
           _venue("set_leverage"), FIVE_PER_S,
-          params=(_SYMBOL_NEEDED, Param("side", required=True, enum=_POSITION_SIDE),
+          params=(_SYMBOL_NEEDED, Param("side", required=True, enum=POSITION_SIDES),
                   Param("leverage", "integer", required=True))),
     Route("get_margin_type", "GET", "/openApi/swap/v2/trade/marginType", "Margin type of a symbol",
           _venue("get_margin_type"), TWO_PER_S, params=(_SYMBOL_NEEDED,)),
     Route("set_margin_type", "POST", "/openApi/swap/v2/trade/marginType", "Set the margin type of a symbol",
           _venue("set_margin_type"), TWO_PER_S,
           params=(_SYMBOL_NEEDED,
-                  Param("marginType", required=True, enum=("ISOLATED", "CROSSED", "SEPARATE_ISOLATED")))),
+                  Param("marginType", required=True, enum=MARGIN_TYPES))),
     Route("get_position_mode", "GET", "/openApi/swap/v1/positionSide/dual", "Position mode",
           _venue("get_position_mode"), TWO_PER_S),
     Route("set_position_mode", "POST", "/openApi/swap/v1/positionSide/dual", "Set the position mode",

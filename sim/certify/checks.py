@@ -23,7 +23,6 @@ from sim.certify.profile import (CountSpec, CoverageSpec, FaultSpec, GoldenSpec,
                                  LeverageSpec, MarginSpec, ParitySpec, Profile, SignalSpec, SlotSpec, SpikeSpec,
                                  StablecoinSpec, V4Spec)
 from sim.certify.tables import haircut, schema_problems, slot_use
-from violet_engine import EngineConfig
 from violet_engine.execution_policy import DAY_MS
 
 
@@ -57,14 +56,6 @@ def _runs(ev: Evidence, runs: list[Run], *files: str) -> list[str]:
     return [ev.rel(r.dir / f) for r in runs for f in (files or ("summary.json",))]
 
 
-def _engines(ev: Evidence) -> list[EngineConfig]:
-    """The distinct engine configurations that ran, in run order."""
-    seen: dict[str, EngineConfig] = {}
-    for r in ev.runs:
-        seen.setdefault(r.scenario.engine.config_hash(), r.scenario.engine)
-    return list(seen.values())
-
-
 # -- decision layer -------------------------------------------------------------------------------
 def sizing_parity(ev: Evidence, spec: ParitySpec) -> Measured:
     """Each engine's base sizer against the recorded median conviction, bin by bin."""
@@ -73,7 +64,8 @@ def sizing_parity(ev: Evidence, spec: ParitySpec) -> Measured:
     x = np.array([b["vel_div_median"] for b in bins])
     recorded = np.array([b["recorded_median"] for b in bins])
     pearsons, errors = [], []
-    for engine in _engines(ev):
+    engines = ev.engines()
+    for engine in engines:
         curve = sizer_curve(engine, x)
         with np.errstate(invalid="ignore", divide="ignore"):  # a flat curve has no correlation: NaN
             pearsons.append(float(np.corrcoef(curve, recorded)[0, 1]) if len(bins) > 1 else float("nan"))
@@ -82,7 +74,7 @@ def sizing_parity(ev: Evidence, spec: ParitySpec) -> Measured:
     passed = pearson >= spec.min_pearson and error <= spec.max_abs_error
     return Measured({"pearson": round(pearson, 6), "max_abs_error": round(error, 6), "bins": len(bins),
                      "clean_trades": rec.trades.clean.num_rows, "recorded": rec.origin,
-                     "engine_configs": len(_engines(ev))},
+                     "engine_configs": len(engines)},
                     passed, [ev.rel(rec.study_files["parity"])])
 
 
@@ -144,7 +136,7 @@ def spike_saturation(ev: Evidence, spec: SpikeSpec) -> Measured:
         if spike.any():
             deepest = float(vd.min()) if deepest is None else min(deepest, float(vd.min()))
     probe_failures = []
-    for engine in _engines(ev):
+    for engine in ev.engines():
         for a in spike_probe(engine, spec.probe_vel_div):
             if (a.conviction_base, a.notional_fraction) != (spec.conviction, spec.notional_fraction):
                 probe_failures.append(f"vel_div {a.vel_div:g}: {a.outcome} conviction {a.conviction_base} "
@@ -319,34 +311,37 @@ def fault_coverage(ev: Evidence, spec: CoverageSpec) -> Measured:
                     probes > 0 and share >= spec.min_reached_share, [ev.rel(s.report)])
 
 
-#: id -> (title, function, the evidence it needs). Order is the profile's field order.
-CHECKS: dict[str, tuple[str, Callable[[Evidence, Any], Measured], str | None]] = {
-    "sizing_parity": ("Sizing parity: base sizer vs recorded median conviction", sizing_parity, None),
-    "haircut_only": ("Modulation is haircut-only (EsoF never raises size)", haircut_only, None),
-    "no_stablecoins": ("Zero stablecoin decisions or orders", no_stablecoins, None),
-    "short_below_threshold": ("Every decision SHORT and strictly below the threshold", short_below_threshold, None),
-    "spike_saturation": ("Spike saturation: vel_div <= extreme gives exactly 9.0 and 1.80", spike_saturation, None),
-    "slot_gating": ("Slot gating: never two positions, every busy-slot decision gated", slot_gating, None),
-    "exchange_leverage": ("Exchange leverage exactly the policy's, confirmed, never above cap", exchange_leverage,
-                          None),
-    "margin_3x": ("Margin never binding at 3x", margin_3x, None),
-    "v4_single_asset": ("V4 single asset and caps respected", v4_single_asset, None),
-    "schema_valid": ("Journal schema valid, every scan accounted for", schema_valid, None),
-    "invariants": ("Zero invariant breaches, ledger reconciled", invariants, None),
-    "no_liquidation": ("No liquidation in the baseline scenarios", no_liquidation, None),
-    "determinism": ("Determinism: two runs, one hash", determinism, None),
-    "golden": ("Golden scenarios unchanged", golden, "golden"),
-    "fault_suite": ("Fault suite: zero invariant breaches, zero lost orders", fault_suite, "swarm"),
-    "fault_coverage": ("Fault coverage probes all reached", fault_coverage, "swarm"),
+#: id -> (title, function). Order is the profile's field order.
+CHECKS: dict[str, tuple[str, Callable[[Evidence, Any], Measured]]] = {
+    "sizing_parity": ("Sizing parity: base sizer vs recorded median conviction", sizing_parity),
+    "haircut_only": ("Modulation is haircut-only (EsoF never raises size)", haircut_only),
+    "no_stablecoins": ("Zero stablecoin decisions or orders", no_stablecoins),
+    "short_below_threshold": ("Every decision SHORT and strictly below the threshold", short_below_threshold),
+    "spike_saturation": ("Spike saturation: vel_div <= extreme gives exactly 9.0 and 1.80", spike_saturation),
+    "slot_gating": ("Slot gating: never two positions, every busy-slot decision gated", slot_gating),
+    "exchange_leverage": ("Exchange leverage exactly the policy's, confirmed, never above cap", exchange_leverage),
+    "margin_3x": ("Margin never binding at 3x", margin_3x),
+    "v4_single_asset": ("V4 single asset and caps respected", v4_single_asset),
+    "schema_valid": ("Journal schema valid, every scan accounted for", schema_valid),
+    "invariants": ("Zero invariant breaches, ledger reconciled", invariants),
+    "no_liquidation": ("No liquidation in the baseline scenarios", no_liquidation),
+    "determinism": ("Determinism: two runs, one hash", determinism),
+    "golden": ("Golden scenarios unchanged", golden),
+    "fault_suite": ("Fault suite: zero invariant breaches, zero lost orders", fault_suite),
+    "fault_coverage": ("Fault coverage probes all reached", fault_coverage),
 }
+
+
+#: Checks whose evidence may be ``Unavailable``: id -> the ``Evidence`` field they need.
+NEEDS = {"golden": "golden", "fault_suite": "swarm", "fault_coverage": "swarm"}
 
 
 def evaluate(profile: Profile, ev: Evidence) -> list[CheckResult]:
     """Every check the profile selects, in profile order."""
     results = []
     for check_id, spec in profile.checks.selected():
-        title, fn, needs = CHECKS[check_id]
-        missing = getattr(ev, needs) if needs else None
+        title, fn = CHECKS[check_id]
+        missing = getattr(ev, NEEDS[check_id]) if check_id in NEEDS else None
         if isinstance(missing, Unavailable):
             results.append(CheckResult(check_id, title, spec.mandatory, spec.thresholds(),
                                        {"not_available": missing.reason}, False, [], available=False))

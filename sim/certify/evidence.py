@@ -17,6 +17,7 @@ from sim.golden import GoldenDiff
 from sim.journal.schema import TABLES
 from sim.scenario import Scenario
 from sim.studies.trades import Trades
+from violet_engine import EngineConfig
 
 
 @dataclass(frozen=True)
@@ -127,3 +128,10 @@ class Evidence:
 
     def runs_in(self, role: str) -> list[Run]:
         return [r for r in self.runs if r.role == role]
+
+    def engines(self) -> list[EngineConfig]:
+        """The distinct engine configurations that ran, in run order."""
+        seen: dict[str, EngineConfig] = {}
+        for r in self.runs:
+            seen.setdefault(r.scenario.engine.config_hash(), r.scenario.engine)
+        return list(seen.values())

@@ -7,14 +7,13 @@ its report under ``faults/`` and reduces it to what the checks and the coverage 
 """
 from __future__ import annotations
 
-import json
 import os
 from collections import defaultdict
 from pathlib import Path
 from typing import Callable
 
 from sim.certify.evidence import FaultClass, Swarm, Unavailable
-from sim.certify.profile import FaultSuite
+from sim.certify.profile import FaultSuite, resolve
 from sim.progress import progress_bar
 from sim.swarm import SwarmReport, run_swarm
 
@@ -27,7 +26,7 @@ def fault_files(suite: FaultSuite, root: Path) -> list[Path]:
     """The suite's scenario files; a directory stands for every ``*.yaml`` file in it."""
     files: list[Path] = []
     for name in suite.scenarios:
-        path = Path(name) if Path(name).is_absolute() else root / name
+        path = resolve(root, name)
         files += sorted(path.glob("*.yaml")) if path.is_dir() else [path] if path.is_file() else []
     return files
 
@@ -75,9 +74,7 @@ def run_faults(suite: FaultSuite | None, root: Path, out: Path, seeds: int | Non
     with progress_bar("fault swarm", unit="run") as bar:
         bar.start(len(files) * n)
         report = run_swarm(files, n, workers=procs, progress=lambda _: bar.advance(1))
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "swarm.json").write_text(json.dumps(report.to_json(), indent=2) + "\n")
-    (out / "swarm.txt").write_text(report.table() + "\n")
+    report.write(out, rows="auto")
     breaches = [r.first_breach["invariant"] for r in report.results if r.first_breach]
     return Swarm(
         runs=len(report.results),

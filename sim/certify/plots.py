@@ -50,13 +50,9 @@ def conviction_curve(ev: Evidence) -> Figure:
         ax.scatter(vd[shown], d.column("conviction").to_numpy()[shown], s=3, alpha=0.2, color="#999",
                    label=None if i else "run decisions (after haircut and V4 caps)")
     grid = np.linspace(lo, THRESHOLD, 300)
-    seen = set()
-    for r in ev.runs:
-        key = r.scenario.engine.config_hash()
-        if key not in seen:
-            seen.add(key)
-            ax.plot(grid, sizer_curve(r.scenario.engine, grid), color="#236", linewidth=1.5,
-                    label="engine base sizer" if len(seen) == 1 else None)
+    for i, engine in enumerate(ev.engines()):
+        ax.plot(grid, sizer_curve(engine, grid), color="#236", linewidth=1.5,
+                label=None if i else "engine base sizer")
     bins = ev.recorded.studies["parity"]["bins"]
     ax.plot([b["vel_div_median"] for b in bins], [b["recorded_median"] for b in bins], "o", color="#c33",
             markersize=6, label=f"recorded median conviction per bin ({ev.recorded.origin})")

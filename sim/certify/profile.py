@@ -178,6 +178,12 @@ class Profile(_Strict):
         return self
 
 
+def resolve(root: Path, name: str) -> Path:
+    """A scenario or golden path of a profile: relative to the project root, absolute as it is."""
+    path = Path(name)
+    return path if path.is_absolute() else root / path
+
+
 def builtin_profiles() -> list[str]:
     return sorted(f.name[:-5] for f in resources.files("sim.certify").joinpath("profiles").iterdir()
                   if f.name.endswith(".yaml"))

@@ -24,7 +24,7 @@ from sim.world import RunResult, simulate
 from sim.certify.checks import CheckResult, evaluate
 from sim.certify.evidence import Evidence, Golden, Rerun, Run, Unavailable
 from sim.certify.faults import run_faults
-from sim.certify.profile import Profile
+from sim.certify.profile import Profile, resolve
 from sim.certify.provenance import provenance
 from sim.certify.recorded import load_recorded
 from sim.certify.report import write_reports
@@ -40,11 +40,6 @@ class Request:
     source: str | None    # recorded trades: DSN or Parquet directory (None: the default store)
     seeds: int | None     # swarm seeds per fault scenario (None: the profile's)
     workers: int | None   # swarm worker processes (None: one per CPU)
-
-
-def resolve(root: Path, name: str) -> Path:
-    path = Path(name)
-    return path if path.is_absolute() else root / path
 
 
 def _load(root: Path, file: str) -> Scenario:

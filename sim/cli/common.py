@@ -8,9 +8,8 @@ from typing import Any, Callable
 import click
 
 from sim.errors import UserError
-from sim.scans.archive import ArchiveError
 
-USER_ERRORS = (UserError, ArchiveError, FileNotFoundError)
+USER_ERRORS = (UserError, FileNotFoundError)
 
 
 def fail_on_user_error(fn: Callable[..., Any]) -> Callable[..., Any]:

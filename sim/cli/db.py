@@ -12,29 +12,28 @@ from typing import Any, Callable
 
 import click
 
+from sim.cli.common import fail_on_user_error
+from sim.errors import UserError
 from sim.recorded.generator import RecordedConfig, generate
 from sim.recorded.tables import store_recorded, write_parquet
-from sim.scans.archive import ArchiveError
-from sim.store.client import StoreError, session
+from sim.store.client import session
 from sim.store.journal_sink import deliver_pending
 from sim.store.journal_spool import DEFAULT_SPOOL_DIR, Spool
 from sim.store.scan_store import DEFAULT_DATASET, export_scans, import_scans
 from sim.store.schema import apply_ddl
 
 
-class CliFailure(click.ClickException):
-    exit_code = 2
-
-
 def one_line_errors(command: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn the errors a user can cause (bad DSN, unreachable target, missing table or file, bad
-    value) into ``error: <one line>`` and exit code 2."""
+    """``fail_on_user_error`` that also takes the library's bad values and unreadable files
+    (``ValueError``, ``OSError``) as user errors, showing only a message's first line."""
+    @fail_on_user_error
     @functools.wraps(command)
     def run(*args: Any, **kwargs: Any) -> Any:
         try:
             return command(*args, **kwargs)
-        except (StoreError, ArchiveError, ValueError, OSError) as exc:
-            raise CliFailure(str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__) from None
+        except (ValueError, OSError) as exc:
+            text = str(exc).strip()
+            raise UserError(text.splitlines()[0] if text else type(exc).__name__) from None
     return run
 
 
@@ -113,4 +112,4 @@ def deliver_spool(dsn: str | None, spool_dir: Path) -> None:
     rows = sum(n for _, n, _ in delivery.confirmed)
     click.echo(f"delivered {len(delivery.confirmed)} batches ({rows} rows)")
     if delivery.error is not None:
-        raise CliFailure(f"{len(Spool(spool_dir).pending())} batches still spooled: {delivery.error}")
+        raise UserError(f"{len(Spool(spool_dir).pending())} batches still spooled: {delivery.error}")

@@ -8,12 +8,10 @@ from typing import Any
 
 import click
 
+from sim.cli.common import fail_on_user_error
+from sim.errors import UserError
 from violet_engine import Decision, DecisionEngine, EngineConfig, Reject, RejectReason
 from violet_engine.config import load_engine_config
-
-
-class _BadInput(Exception):
-    """A file the command cannot use; reported in one line with exit code 2."""
 
 
 @click.command()
@@ -21,6 +19,7 @@ class _BadInput(Exception):
 @click.option("--capital", default=10000.0, show_default=True, type=float, help="Capital (USDT) to size the notional for.")
 @click.option("--config", "config_path", metavar="FILE", help="EngineConfig as .yaml/.yml or .json (default: SPEC settings).")
 @click.option("--history", "history_path", metavar="FILE.jsonl", help="Earlier scans, one JSON object per line, oldest first.")
+@fail_on_user_error
 def explain(scan_path: str, capital: float, config_path: str | None, history_path: str | None) -> None:
     """Explain the engine's decision for one scan.
 
@@ -33,28 +32,24 @@ def explain(scan_path: str, capital: float, config_path: str | None, history_pat
     REJECT. A file that cannot be used (missing, not JSON, fields of the wrong type) is an
     error: one line on stderr, exit code 2.
     """
-    try:
-        click.echo(json.dumps(_explain(scan_path, capital, config_path, history_path), indent=2, allow_nan=False))
-    except _BadInput as exc:
-        click.echo(f"error: {exc}", err=True)
-        raise SystemExit(2) from None
+    click.echo(json.dumps(_explain(scan_path, capital, config_path, history_path), indent=2, allow_nan=False))
 
 
 def _explain(scan_path: str, capital: float, config_path: str | None, history_path: str | None) -> dict[str, Any]:
     if not (math.isfinite(capital) and capital >= 0):
-        raise _BadInput(f"--capital must be a finite number >= 0, got {capital}")
+        raise UserError(f"--capital must be a finite number >= 0, got {capital}")
     scan = _read_json(scan_path, "scan file")
     if not isinstance(scan, dict):
-        raise _BadInput(f"scan file {scan_path!r} must hold a JSON object, not {type(scan).__name__}")
+        raise UserError(f"scan file {scan_path!r} must hold a JSON object, not {type(scan).__name__}")
     embedded = scan.pop("history", [])
     history = _read_history(history_path) if history_path else embedded
     if not isinstance(history, list) or not all(isinstance(h, dict) for h in history):
-        raise _BadInput(f"scan file {scan_path!r}: \"history\" must be a list of scan objects")
+        raise UserError(f"scan file {scan_path!r}: \"history\" must be a list of scan objects")
     try:
         config = load_engine_config(config_path) if config_path else EngineConfig()
         engine = DecisionEngine(config)
     except ValueError as exc:
-        raise _BadInput(str(exc)) from None
+        raise UserError(str(exc)) from None
 
     for i, earlier in enumerate(history):
         _refuse_schema_errors(engine.decide(earlier, capital), f"{history_path or scan_path}: history[{i}]")
@@ -63,40 +58,38 @@ def _explain(scan_path: str, capital: float, config_path: str | None, history_pa
     return _report(outcome, len(history), config.config_hash())
 
 
-def _read_json(path: str, what: str) -> Any:
+def _read_text(path: str, what: str) -> str:
     try:
-        text = Path(path).read_text()
+        return Path(path).read_text()
     except FileNotFoundError:
-        raise _BadInput(f"{what} {path!r} not found") from None
+        raise UserError(f"{what} {path!r} not found") from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise _BadInput(f"cannot read {what} {path!r}: {exc}") from None
+        raise UserError(f"cannot read {what} {path!r}: {exc}") from None
+
+
+def _read_json(path: str, what: str) -> Any:
+    text = _read_text(path, what)
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise _BadInput(f"{what} {path!r} is not valid JSON (line {exc.lineno} column {exc.colno}: {exc.msg})") from None
+        raise UserError(f"{what} {path!r} is not valid JSON (line {exc.lineno} column {exc.colno}: {exc.msg})") from None
 
 
 def _read_history(path: str) -> list[Any]:
-    try:
-        lines = Path(path).read_text().splitlines()
-    except FileNotFoundError:
-        raise _BadInput(f"history file {path!r} not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise _BadInput(f"cannot read history file {path!r}: {exc}") from None
     scans = []
-    for number, line in enumerate(lines, start=1):
+    for number, line in enumerate(_read_text(path, "history file").splitlines(), start=1):
         if line.strip():
             try:
                 scans.append(json.loads(line))
             except json.JSONDecodeError as exc:
-                raise _BadInput(f"history file {path!r} line {number} is not valid JSON ({exc.msg})") from None
+                raise UserError(f"history file {path!r} line {number} is not valid JSON ({exc.msg})") from None
     return scans
 
 
 def _refuse_schema_errors(outcome: Any, where: str) -> None:
     if isinstance(outcome, Reject) and outcome.reason is RejectReason.SCHEMA_INVALID:
         shown = f" (value {outcome.value!r})" if outcome.value else ""
-        raise _BadInput(f"{where}: field {outcome.field!r} is missing or has the wrong type{shown}")
+        raise UserError(f"{where}: field {outcome.field!r} is missing or has the wrong type{shown}")
 
 
 _DECISION_FIELDS = (

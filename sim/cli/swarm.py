@@ -1,7 +1,6 @@
 """``violet-sim swarm``: many seeds per scenario, random fault mixes, a table and replay commands."""
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -54,9 +53,7 @@ def swarm(scenario_files: tuple[Path, ...], seeds: int, first_seed: int, workers
     click.echo(text)
     if out_dir is not None:
         try:
-            out_dir.mkdir(parents=True, exist_ok=True)
-            (out_dir / "swarm.json").write_text(json.dumps(report.to_json(), indent=2) + "\n")
-            (out_dir / "swarm.txt").write_text(report.table("all") + "\n")
+            report.write(out_dir)
         except OSError as exc:
             raise UserError(f"{out_dir}: cannot write the report ({exc.strerror})") from None
     sys.exit(0 if report.passed else 1)

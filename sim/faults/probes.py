@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from sim.faults.config import CORRUPTIONS, RejectFault, RefuseSettingFault, PriceGapFault, injecting
+from sim.faults.config import RejectFault, RefuseSettingFault, PriceGapFault, injecting
 
 _VENUE = ("reject", "latency_spike", "lost_response", "late_response", "disconnect")
 _UNKNOWN = ("lost_response", "late_response", "latency_spike")
@@ -87,4 +87,4 @@ def expected_probes(fault_lists: Iterable[tuple[Any, ...]]) -> list[str]:
     return sorted(names)
 
 
-__all__ = ["Probes", "RECOVERY_PROBES", "CORRUPTIONS", "fault_probe", "expected_probes"]
+__all__ = ["Probes", "RECOVERY_PROBES", "fault_probe", "expected_probes"]

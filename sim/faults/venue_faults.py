@@ -19,7 +19,6 @@ from sim.faults.schedule import Gate, WindowClock
 from sim.rng import RngStreams
 from sim.venue_link import Envelope, Fate, Transport
 
-#: Codes exchange_mock does not spell (it never answers them by itself), with the fact sheet's text.
 def reject_envelope(code: int) -> Envelope:
     """The envelope the venue answers a refused request with."""
     if code == 429:

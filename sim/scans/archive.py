@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from sim.errors import UserError
 from sim.scans.source import Funding
 from violet_engine.scan_batch import NO_TS, ScanBatch
 
@@ -41,7 +42,7 @@ ENCODINGS = {"ts_ms": "DELTA_BINARY_PACKED", "scan_number": "DELTA_BINARY_PACKED
              "esof_ts_ms": "DELTA_BINARY_PACKED", "vel_div": "BYTE_STREAM_SPLIT"}
 
 
-class ArchiveError(ValueError):
+class ArchiveError(UserError):
     """A scan archive that cannot be read as the layout above (names the file and the problem)."""
 
 

@@ -1,7 +1,7 @@
 """What every scan source offers the simulator: asset columns, a length hint, batches, funding.
 
 The simulator only ever talks to this protocol, so a Parquet archive, the synthetic generator,
-real candles and (later) ClickHouse are interchangeable feeds.
+real candles and ClickHouse are interchangeable feeds.
 """
 from __future__ import annotations
 

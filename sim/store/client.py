@@ -15,6 +15,7 @@ import clickhouse_connect
 from clickhouse_connect.driver.client import Client
 from clickhouse_connect.driver.exceptions import ClickHouseError
 
+from sim.errors import UserError
 from sim.store.dsn import DsnError, Target, parse_dsn, resolve_dsn
 
 # The driver logs each failed HTTP attempt as a warning; without a handler Python would print it
@@ -26,8 +27,9 @@ _SOCKET_ERROR = re.compile(r"\[Errno -?\d+\] ([^\"')]+)")
 CONNECT_TIMEOUT_S = 5
 
 
-class StoreError(RuntimeError):
-    """A ClickHouse target that cannot be used as asked (bad DSN, unreachable, missing table)."""
+class StoreError(UserError):
+    """A ClickHouse target that cannot be used as asked (bad DSN, unreachable, missing table):
+    a problem with what the user named, so every command reports it as one line."""
 
 
 def describe(exc: BaseException) -> str:
