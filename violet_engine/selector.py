@@ -10,6 +10,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from violet_engine.constants import IRP_LOOKBACK, MIN_IRP_ALIGNMENT
+from violet_engine.portable_math import log
 
 NO_ASSET = -1
 
@@ -47,7 +48,7 @@ class IrpSelector:
             return out
         eligible = _full_windows(history, t, lb)
         with np.errstate(invalid="ignore"):
-            rel = np.log(history[t]) - np.log(history[t - lb])
+            rel = log(history[t]) - log(history[t - lb])
         rel[~eligible] = np.nan
         score = _nan_median(rel)[:, None] - rel
         if self.config.min_irp_alignment > 0.0:

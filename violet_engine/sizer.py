@@ -3,12 +3,15 @@
 Parameters have no defaults on purpose: BLUE's own code carried drifting defaults (max leverage
 5 and 8 where the recorded curve reaches 9), so every value must be stated where the sizer is
 configured. The arithmetic form ``min + (max - min) * s ** convexity`` reproduces the SPEC
-vectors bit for bit; ``s * s * s`` does not.
+vectors bit for bit; ``s * s * s`` does not, and neither does numpy's AVX-512 ``power`` kernel
+(hence ``portable_math.power``: the C library's ``pow``, on every processor).
 """
 from __future__ import annotations
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from violet_engine.portable_math import power
 
 
 class SizerConfig(BaseModel):
@@ -42,5 +45,5 @@ class AlphaBetSizer:
     def size(self, vel_div: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         c = self.config
         strength = np.clip((c.threshold - vel_div) / (c.threshold - c.extreme), 0.0, 1.0)
-        conviction = c.min_leverage + (c.max_leverage - c.min_leverage) * strength**c.convexity
+        conviction = c.min_leverage + (c.max_leverage - c.min_leverage) * power(strength, c.convexity)
         return strength, conviction

@@ -7,6 +7,7 @@ plugged-in organ is measured, not the reference implementation.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -45,7 +46,7 @@ def spike_probe(config: EngineConfig, vel_divs: tuple[float, ...]) -> list[Spike
         ts = PROBE_START_MS + i * PROBE_CADENCE_MS
         rows.append({
             "ts_ms": ts, "scan_number": i + 1, "vel_div": 0.0 if i < warmup else vel_divs[i - warmup],
-            "prices": {a: 100.0 * float(np.exp(d * i)) for a, d in _DRIFTS.items()},
+            "prices": {a: 100.0 * math.exp(d * i) for a, d in _DRIFTS.items()},
             "esof_score": 0.05, "esof_ts_ms": ts})
     decided = DecisionEngine(config).decide_batch(ScanBatch.from_rows(rows), PROBE_CAPITAL)
     answers = []

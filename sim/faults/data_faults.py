@@ -10,6 +10,7 @@ a gap hit an open position.
 """
 from __future__ import annotations
 
+import math
 from typing import Any, Iterator
 
 import numpy as np
@@ -20,6 +21,7 @@ from sim.faults.probes import Probes, fault_probe
 from sim.faults.schedule import Gate, WindowClock
 from sim.rng import RngStreams
 from violet_engine.constants import STABLECOIN_SYMBOLS
+from violet_engine.portable_math import exp
 from violet_engine.scan_batch import ScanBatch
 
 _STABLE = frozenset(STABLECOIN_SYMBOLS)
@@ -135,8 +137,8 @@ class DataFaults:
             if not isinstance(spec, CorruptFieldFault):
                 self.probes.hit(fault_probe(spec), len(rows))
             if isinstance(spec, VelDivSpikeFault):
-                lo, hi = np.log(spec.min_size), np.log(spec.max_size)
-                vel_div[rows] = -np.exp(lo + (hi - lo) * u[rows, 0])
+                lo, hi = math.log(spec.min_size), math.log(spec.max_size)
+                vel_div[rows] = -exp(lo + (hi - lo) * u[rows, 0])
             elif isinstance(spec, PriceGapFault):
                 jumps[rows] *= 1.0 + spec.jump
                 self.gap_ts.update((int(t), spec.through) for t in batch.ts_ms[rows].tolist())

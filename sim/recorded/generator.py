@@ -36,6 +36,7 @@ from sim.recorded.tables import TRADE_EVENTS_SCHEMA, TRADE_EXIT_LEGS_SCHEMA
 from sim.rng import RngStreams
 from violet_engine.constants import BASE_FRACTION, CONVICTION_DIGITS, EXTREME, MAX_HOLD_SCANS, MAX_LEVERAGE, THRESHOLD
 from violet_engine.modulation import haircut_array
+from violet_engine.portable_math import exp
 from violet_engine.rounding import round_like_python
 
 SCAN_MS = 5_000
@@ -166,7 +167,7 @@ def _artifacts(rng: np.random.Generator, n: int, c: RecordedConfig) -> tuple[np.
 def _regime(rng: np.random.Generator, n: int, c: RecordedConfig) -> tuple[np.ndarray, ...]:
     """(btc_price, btc_ma99, dvol, return scale) at each entry."""
     below = rng.random(n) < c.below_ma99_share
-    btc_ma99 = 62_000.0 * np.exp(np.cumsum(rng.normal(0.0, 0.004, n)))
+    btc_ma99 = 62_000.0 * exp(np.cumsum(rng.normal(0.0, 0.004, n)))
     btc_price = btc_ma99 * (1.0 + np.where(below, -1.0, 1.0) * rng.uniform(0.002, 0.06, n))
     dvol = rng.uniform(30.0, 90.0, n)
     scale = (np.where(below, c.return_scale_below_ma99, c.return_scale_above_ma99)
@@ -230,7 +231,7 @@ def generate(config: RecordedConfig | None = None) -> Recorded:
     weights = np.array([ASSETS[a][1] for a in names])
     asset = np.array(names)[streams.stream("assets").choice(len(names), size=n, p=weights / weights.sum())]
     asset[worst] = "ZECUSDT"
-    entry_price = np.array([ASSETS[a][0] for a in asset]) * np.exp(streams.stream("prices").normal(0.0, 0.08, n))
+    entry_price = np.array([ASSETS[a][0] for a in asset]) * exp(streams.stream("prices").normal(0.0, 0.08, n))
 
     trades = {
         "trade_id": np.array([f"blue-{i:06d}" for i in range(n)]),

@@ -26,6 +26,7 @@ from sim.rng import RngStreams
 from sim.scans.source import Funding
 from sim.scans.synthetic import EsofPlane, SyntheticConfig, VelDivProcess
 from violet_engine.constants import STABLECOIN_SYMBOLS, THRESHOLD
+from violet_engine.portable_math import log, power
 from violet_engine.scan_batch import NO_TS, ScanBatch
 
 ENV_VAR = "VIOLET_MARKET_DATA"
@@ -75,7 +76,7 @@ def velocity_divergence_proxy(closes: np.ndarray, traded: np.ndarray) -> np.ndar
     """
     if closes.shape[0] <= PROXY_SLOW + 1:
         raise ValueError(f"the vel_div proxy needs more than {PROXY_SLOW + 1} candles, got {closes.shape[0]}")
-    m = np.median(np.diff(np.log(closes[:, traded]), axis=0), axis=1)
+    m = np.median(np.diff(log(closes[:, traded]), axis=0), axis=1)
     windows = sliding_window_view(m, PROXY_SLOW)                       # row i ends at scan i + S
     slow = windows.mean(axis=1)
     fast = windows[:, -PROXY_FAST:].mean(axis=1)
@@ -86,7 +87,7 @@ def velocity_divergence_proxy(closes: np.ndarray, traded: np.ndarray) -> np.ndar
         raise ValueError("the window is too flat for the vel_div proxy")
     k = math.log(PROXY_MEDIAN / THRESHOLD) / math.log(q_median / q_share)
     vel_div = np.zeros(closes.shape[0])
-    vel_div[PROXY_SLOW:] = -THRESHOLD * np.sign(z) * (np.abs(z) / -q_share) ** k
+    vel_div[PROXY_SLOW:] = -THRESHOLD * np.sign(z) * power(np.abs(z) / -q_share, k)
     return vel_div
 
 

@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sim.rng import RngStreams
 from sim.scans.source import Funding
 from violet_engine.constants import IRP_LOOKBACK, STABLECOIN_SYMBOLS, THRESHOLD
+from violet_engine.portable_math import exp, log, log10
 from violet_engine.scan_batch import NO_TS, ScanBatch
 
 #: 2026-01-01T00:00:00Z in Unix ms.
@@ -108,9 +109,9 @@ class VelDivProcess:
         h = _ar1(self._h, VOL_REGIME_PERSISTENCE,
                  vov * math.sqrt(1 - VOL_REGIME_PERSISTENCE**2) * self._h_rng.standard_normal(n))
         self._z, self._h = float(z[-1]), float(h[-1])
-        base = cfg.vel_div_scale * np.exp(np.minimum(h, VOL_REGIME_CAP * vov)) * z
+        base = cfg.vel_div_scale * exp(np.minimum(h, VOL_REGIME_CAP * vov)) * z
         spike = self._spike_rng.random(n) < cfg.spike_rate
-        size = SPIKE_MIN * np.exp(self._size_rng.random(n) * math.log(cfg.spike_max / SPIKE_MIN))
+        size = SPIKE_MIN * exp(self._size_rng.random(n) * math.log(cfg.spike_max / SPIKE_MIN))
         return np.where(spike, -size, base)
 
 
@@ -164,14 +165,14 @@ class _PricePaths:
         self._cfg = config
         k = config.n_assets
         init = streams.stream("synthetic.init")
-        start = np.exp(init.uniform(math.log(0.01), math.log(50_000.0), k))
+        start = exp(init.uniform(math.log(0.01), math.log(50_000.0), k))
         self._beta = init.uniform(0.5, 1.5, k)
         self._idio = config.idio_vol * init.uniform(0.5, 1.5, k)
-        self._decimals = (config.price_digits - 1 - np.floor(np.log10(start))).astype(int)
+        self._decimals = (config.price_digits - 1 - np.floor(log10(start))).astype(int)
         self._market_rng = streams.stream("synthetic.market")
         self._idio_rng = streams.stream("synthetic.idio")
         lb = config.lookback
-        self._b_last = np.log(start)
+        self._b_last = log(start)
         self._c_last = np.zeros(k, dtype=np.int64)
         self._b_hist = np.zeros((lb, k))
         self._drift_hist = np.zeros((lb, k), dtype=bool)
@@ -193,7 +194,7 @@ class _PricePaths:
         log_price = b_ext[lb:] - cfg.edge * c
         self._b_last, self._c_last = b_ext[-1].copy(), c[-1].copy()
         self._b_hist, self._drift_hist = b_ext[-lb:].copy(), drift_ext[-lb:].copy()
-        prices = np.exp(log_price)
+        prices = exp(log_price)
         for j, d in enumerate(self._decimals.tolist()):
             prices[:, j] = np.round(prices[:, j], d)
         return prices

@@ -1,29 +1,25 @@
 """The command as a user runs it: the built-in V4 profile on the bundled data, an empty embedded
-store seeded with generated recorded trades, GO within the CI budget, exit code 0."""
+store seeded with generated recorded trades, GO, exit code 0. (How long it takes is measured by
+``benchmarks/``, not asserted here: a shared machine makes wall time a flaky verdict.)"""
 from __future__ import annotations
 
 import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parents[2]
-BUDGET_S = 120
 
 
 def test_bundled_data_certifies_go(tmp_path: Path) -> None:
     out = tmp_path / "certify"
     env = {k: v for k, v in os.environ.items() if k != "VIOLET_CLICKHOUSE_DSN"}
-    started = time.monotonic()
     # A separate process: the embedded ClickHouse engine holds one data directory per process.
     done = subprocess.run([sys.executable, "-m", "sim", "certify", "--source", f"chdb:{tmp_path / 'chdb'}",
                            "--out", str(out)], cwd=PROJECT, env=env, capture_output=True, text=True, timeout=600)
-    elapsed = time.monotonic() - started
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout.startswith("GO (profile v4): all 16 mandatory checks passed.")
-    assert elapsed < BUDGET_S
     cert = json.loads((out / "certificate.json").read_text())
     assert cert["verdict"] == "GO" and len(cert["checks"]) == 16
     assert cert["provenance"]["recorded_trades"]["origin"] == "generated (seed 2026)"

@@ -1,0 +1,76 @@
+"""Elementwise ``log``, ``exp`` and ``power`` that give the same bits on every processor.
+
+numpy chooses its float64 kernels for ``exp``, ``log`` and ``power`` at run time by CPU: on
+processors with AVX-512 it runs SIMD kernels whose results differ from the C library's in the
+last bit for some inputs (the sizer's ``s ** 3`` is one), so the same scenario and seed would give
+different journal bytes on different machines. Every value that reaches a decision or a journal
+goes through here instead:
+
+- ``log``, ``log10`` and ``power`` call the C library's function one element at a time (the call Python's
+  ``math`` makes; it agrees with the SPEC's test vectors). They serve small arrays: the DECISION
+  rows, one price row per candidate scan.
+- ``exp`` serves whole price paths (scans x assets), too many for a call per element: it is
+  computed from IEEE additions, multiplications and ``ldexp`` only (Cody-Waite reduction by
+  ln 2, then a degree-13 polynomial), which every processor rounds the same way; error within
+  2 ulp of the true value.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+_EXP_MAX = 709.782712893384  # math.exp overflows above this; numpy answers inf
+
+
+def _log1(x: float) -> float:
+    if x > 0.0:
+        return math.log(x)
+    return -math.inf if x == 0.0 else math.nan
+
+
+_log = np.frompyfunc(_log1, 1, 1)
+_pow = np.frompyfunc(math.pow, 2, 1)
+_log10 = np.frompyfunc(lambda x: math.log10(x) if x > 0.0 else math.nan, 1, 1)
+
+_EXP_MIN = -745.1332191019412  # below: 0
+_LN2_HI = 6.93147180369123816490e-01  # ln 2 split so that k * _LN2_HI is exact for |k| < 2**20
+_LN2_LO = 1.90821492927058770002e-10
+_INV_LN2 = 1.44269504088896338700e+00
+_TAYLOR = tuple(1.0 / math.factorial(i) for i in range(14))
+
+
+def _each(fn: np.ufunc, *args: object) -> np.ndarray:
+    with np.errstate(invalid="ignore"):
+        return np.asarray(fn(*(np.asarray(a, dtype=np.float64) for a in args)), dtype=np.float64)
+
+
+def log(x: np.ndarray) -> np.ndarray:
+    """Natural log: ``-inf`` at 0, NaN below 0 and at NaN, as ``np.log`` without its warnings."""
+    return _each(_log, x)
+
+
+def log10(x: np.ndarray) -> np.ndarray:
+    """Base-10 log of positive values (NaN elsewhere)."""
+    return _each(_log10, x)
+
+
+def exp(x: np.ndarray) -> np.ndarray:
+    """``e ** x``: ``inf`` above the float range, 0 below it, NaN at NaN."""
+    x = np.asarray(x, dtype=np.float64)
+    finite = np.clip(np.nan_to_num(x, nan=0.0), _EXP_MIN, _EXP_MAX)
+    k = np.rint(finite * _INV_LN2)
+    r = (finite - k * _LN2_HI) - k * _LN2_LO
+    p = np.full_like(r, _TAYLOR[-1])
+    for c in _TAYLOR[-2::-1]:
+        p = p * r + c
+    out = np.ldexp(p, k.astype(np.int64))
+    out[x > _EXP_MAX] = np.inf
+    out[x < _EXP_MIN] = 0.0
+    out[np.isnan(x)] = np.nan
+    return out
+
+
+def power(base: np.ndarray, exponent: float) -> np.ndarray:
+    """``base ** exponent`` for non-negative bases (what the callers have)."""
+    return _each(_pow, base, float(exponent))
