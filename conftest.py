@@ -25,14 +25,13 @@ class ScenarioFailed(Exception):
 class ScenarioItem(pytest.Item):
     def runtest(self) -> None:
         from sim.scenario import load_scenario
-        from sim.world import simulate
+        from sim.harness.simulate import simulate
 
         result = simulate(load_scenario(self.path))
         if not result.passed:
             s = result.summary
-            lines = [f"{e['name']}: expected {e['expected']}, measured {e['measured']}"
-                     for e in s["expectations"] if not e["passed"]]
-            lines += [f"breach {b['invariant']} at {b['ts_ms']}: {b['detail']}" for b in s["breaches"]]
+            lines = [c.line() for c in s.failed_expectations]
+            lines += [f"breach {b.invariant} at {b.ts_ms}: {b.detail}" for b in s.breaches]
             raise ScenarioFailed("\n".join(lines))
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style=None) -> str:  # type: ignore[override]

@@ -17,7 +17,7 @@ from pathlib import Path
 from sim.scans.archive import write_archive
 from sim.scans.synthetic import SyntheticConfig, SyntheticScanSource
 from sim.scenario import parse_scenario
-from sim.world import simulate
+from sim.harness.simulate import simulate
 
 
 def main() -> None:
@@ -45,9 +45,9 @@ def main() -> None:
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"archive: {args.scans:,} scans x {len(src.assets)} assets, generated in {t_gen:.1f} s")
     print(f"replay:  {t_run:.2f} s wall, {args.scans / t_run:,.0f} scans/s end to end")
-    print(f"         decided {s['decided']:,}, gated {s['gated']:,}, trades {s['trades']:,}, "
-          f"orders {s['orders']:,}, fills {s['fills']:,}, violations {s['violations']}")
-    print(f"         final equity {s['final_equity']}, peak RSS {peak_mb:,.0f} MB")
+    print(f"         decided {s.decided:,}, gated {s.gated:,}, trades {s.trades:,}, "
+          f"orders {s.orders:,}, fills {s.fills:,}, violations {s.violations}")
+    print(f"         final equity {s.final_equity}, peak RSS {peak_mb:,.0f} MB")
 
 
 if __name__ == "__main__":

@@ -111,7 +111,7 @@ def short_below_threshold(ev: Evidence, spec: SignalSpec) -> Measured:
         d, o, t = r.table("decisions"), r.table("orders"), r.table("trades")
         decisions += d.num_rows
         in_table = int(np.sum(~(d.column("vel_div").to_numpy() < spec.threshold)))
-        not_below += max(in_table, r.facts["decisions_not_short_below_threshold"])
+        not_below += max(in_table, r.facts.decisions_not_short_below_threshold)
         entries = pc.equal(o.column("purpose"), "ENTRY")
         buy_entries += int(pc.sum(pc.and_(entries, pc.equal(o.column("side"), "BUY"))).as_py() or 0)
         not_short += int(pc.sum(pc.not_equal(t.column("side"), "SHORT")).as_py() or 0)
@@ -149,14 +149,14 @@ def spike_saturation(ev: Evidence, spec: SpikeSpec) -> Measured:
 
 # -- execution ------------------------------------------------------------------------------------
 def _breaches(runs: list[Run], *kinds: str) -> Counter[str]:
-    return Counter(b["invariant"] for r in runs for b in r.summary["breaches"] if not kinds or b["invariant"] in kinds)
+    return Counter(str(b.invariant) for r in runs for b in r.summary.breaches if not kinds or b.invariant in kinds)
 
 
 def slot_gating(ev: Evidence, spec: SlotSpec) -> Measured:
     uses = [slot_use(r.table("decisions"), r.table("trades")) for r in ev.runs]
     busy, not_gated = sum(u.busy for u in uses), sum(u.not_gated for u in uses)
     first = next((f"{r.name} at ts {u.first_not_gated_ts}" for r, u in zip(ev.runs, uses) if u.not_gated), None)
-    most = max(r.facts["max_open_positions"] for r in ev.runs)
+    most = max(r.facts.max_open_positions for r in ev.runs)
     breaches = sum(_breaches(ev.runs, "single_slot", "venue_violation").values())
     passed = most <= spec.max_open_positions and not_gated == 0 and breaches == 0 and busy >= spec.min_busy_decisions
     return Measured({"max_open_positions": most, "busy_slot_decisions": busy, "busy_not_gated": not_gated,
@@ -172,8 +172,8 @@ def exchange_leverage(ev: Evidence, spec: LeverageSpec) -> Measured:
     for r in ev.runs:
         t = r.table("trades")
         trades += t.num_rows
-        used |= set(r.facts["exchange_leverages"]) | set(t.column("exchange_leverage").to_pylist())
-        confirmed = r.facts["leverage_confirmed"]
+        used |= set(r.facts.exchange_leverages) | set(t.column("exchange_leverage").to_pylist())
+        confirmed = r.facts.leverage_confirmed
         o = r.table("orders")
         entered = set(o.filter(pc.equal(o.column("purpose"), "ENTRY")).column("symbol").to_pylist())
         unconfirmed += [f"{r.name}:{s}" for s in sorted(entered) if confirmed.get(s) != spec.leverage]
@@ -185,8 +185,8 @@ def exchange_leverage(ev: Evidence, spec: LeverageSpec) -> Measured:
 
 
 def margin_3x(ev: Evidence, spec: MarginSpec) -> Measured:
-    rejects = sum(r.facts["insufficient_margin_rejects"] for r in ev.runs)
-    utilization = max(r.facts["max_margin_utilization"] for r in ev.runs)
+    rejects = sum(r.facts.insufficient_margin_rejects for r in ev.runs)
+    utilization = max(r.facts.max_margin_utilization for r in ev.runs)
     fit = ev.recorded.studies["margin"]["by_leverage"].get(f"{spec.leverage}x", {}).get("fit")
     passed = (rejects <= spec.max_insufficient_margin_rejects and utilization <= spec.max_margin_utilization
               and fit is not None and fit >= spec.min_recorded_fit)
@@ -232,13 +232,13 @@ def _notional_overshoot(r: Run) -> float:
 def v4_single_asset(ev: Evidence, spec: V4Spec) -> Measured:
     runs = ev.runs_in("v4")
     lists = sorted({tuple(r.scenario.execution.v4.allow_list or ("<any>",)) for r in runs})
-    outside = sorted({f"{r.name}:{a}" for r in runs for a in r.facts["traded_assets"]
+    outside = sorted({f"{r.name}:{a}" for r in runs for a in r.facts.traded_assets
                       if a not in (r.scenario.execution.v4.allow_list or ())})
     unset = sorted({f"{r.name}:{c}" for r in runs for c in spec.required_caps
                     if getattr(r.scenario.execution.v4, c) is None})
     breaches = [f"{r.name}: {b}" for r in runs for b in _v4_cap_breaches(r, spec.max_notional_overshoot)]
     overshoot = max((_notional_overshoot(r) for r in runs), default=0.0)
-    trades = sum(r.facts["trades"] for r in runs)
+    trades = sum(r.facts.trades for r in runs)
     single = all(len(r.scenario.execution.v4.allow_list or ()) == spec.allowed_assets for r in runs)
     passed = bool(runs) and single and not outside and not unset and not breaches and trades > 0
     return Measured({"v4_runs": len(runs), "allow_lists": [list(a) for a in lists], "trades": trades,
@@ -249,9 +249,9 @@ def v4_single_asset(ev: Evidence, spec: V4Spec) -> Measured:
 
 # -- journal, invariants, outcomes ------------------------------------------------------------------
 def schema_valid(ev: Evidence, spec: CountSpec) -> Measured:
-    problems = [f"{r.name}: {p}" for r in ev.runs for p in schema_problems(r.tables(), r.summary)]
+    problems = [f"{r.name}: {p}" for r in ev.runs for p in schema_problems(r.tables(), r.summary.scans_in, r.facts.to_dict())]
     rows = sum(t.num_rows for r in ev.runs for t in r.tables().values())
-    scans = sum(r.summary["scans_in"] for r in ev.runs)
+    scans = sum(r.summary.scans_in for r in ev.runs)
     return Measured({"rows_checked": rows, "scans_accounted": scans, "problems": len(problems),
                      "first_problems": problems[:5]},
                     len(problems) <= spec.max, _runs(ev, ev.runs, "summary.json"))
@@ -259,7 +259,7 @@ def schema_valid(ev: Evidence, spec: CountSpec) -> Measured:
 
 def invariants(ev: Evidence, spec: CountSpec) -> Measured:
     by_kind = _breaches(ev.runs)
-    unreconciled = [r.name for r in ev.runs if not r.facts["ledger_reconciled"]]
+    unreconciled = [r.name for r in ev.runs if not r.facts.ledger_reconciled]
     total = sum(by_kind.values()) + len(unreconciled)
     return Measured({"breaches": dict(sorted(by_kind.items())), "ledger_not_reconciled": unreconciled},
                     total <= spec.max, _runs(ev, ev.runs))
@@ -267,7 +267,7 @@ def invariants(ev: Evidence, spec: CountSpec) -> Measured:
 
 def no_liquidation(ev: Evidence, spec: CountSpec) -> Measured:
     runs = ev.runs_in("baseline")
-    liquidations = {r.name: r.facts["liquidations"] for r in runs if r.facts["liquidations"]}
+    liquidations = {r.name: r.facts.liquidations for r in runs if r.facts.liquidations}
     return Measured({"baseline_runs": len(runs), "liquidations": sum(liquidations.values()),
                      "liquidated_in": sorted(liquidations)},
                     bool(runs) and sum(liquidations.values()) <= spec.max, _runs(ev, runs))

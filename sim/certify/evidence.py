@@ -13,9 +13,10 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from sim.golden import GoldenDiff
+from sim.harness.golden import GoldenDiff
 from sim.journal.schema import TABLES
-from sim.scenario import Scenario
+from sim.observe.facts import RunFacts, RunSummary
+from sim.scenario.schema import Scenario
 from sim.studies.trades import Trades
 from violet_engine import EngineConfig
 
@@ -33,14 +34,14 @@ class Run:
     role: str
     file: str
     scenario: Scenario
-    summary: dict[str, Any]
+    summary: RunSummary
     dir: Path
     stablecoins_listed: tuple[str, ...]
     _tables: dict[str, pa.Table] = field(default_factory=dict, repr=False)
 
     @property
-    def facts(self) -> dict[str, Any]:
-        return self.summary["facts"]
+    def facts(self) -> RunFacts:
+        return self.summary.facts
 
     @property
     def name(self) -> str:

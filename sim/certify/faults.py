@@ -1,6 +1,6 @@
 """The fault-injection swarm as certification evidence: run it, keep its report, reduce it.
 
-``sim.swarm.run_swarm`` runs every fault scenario under many seeds (each seed its own random mix
+``sim.harness.swarm.run_swarm`` runs every fault scenario under many seeds (each seed its own random mix
 of the scenario's fault classes), reruns a sample of passing seeds for their hashes, and reports
 per run whether it passed and which coverage probes it reached. This module only calls it, writes
 its report under ``faults/`` and reduces it to what the checks and the coverage matrix need.
@@ -15,7 +15,7 @@ from typing import Callable
 from sim.certify.evidence import FaultClass, Swarm, Unavailable
 from sim.certify.profile import FaultSuite, resolve
 from sim.progress import progress_bar
-from sim.swarm import SwarmReport, run_swarm
+from sim.harness.swarm import SwarmReport, run_swarm
 
 #: Invariants whose breach means an order was lost: its answer never resolved, or it never ended.
 LOST_ORDER_INVARIANTS = frozenset({"order_reconciled", "order_terminal"})

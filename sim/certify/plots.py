@@ -112,7 +112,7 @@ def margin_histogram(ev: Evidence, limit: float | None) -> Figure:
     ax = fig.subplots()
     values = np.concatenate([entry_margin_shares(r) for r in ev.runs]) * 100
     values = values[np.isfinite(values)]
-    leverages = sorted({lev for r in ev.runs for lev in r.facts["exchange_leverages"]})
+    leverages = sorted({lev for r in ev.runs for lev in r.facts.exchange_leverages})
     ax.hist(values, bins=np.linspace(0, 100, 51), color="#36a")
     if limit is not None:
         ax.axvline(limit * 100, color="#c93", linestyle="--", label=f"certified limit {limit:.0%}")

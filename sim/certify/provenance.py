@@ -16,8 +16,8 @@ from typing import Any
 
 from sim.certify.evidence import Evidence, Unavailable
 from sim.certify.profile import Profile
-from sim.scenario import ParquetData
-from sim.world import versions
+from sim.scenario.schema import ParquetData
+from sim.harness.simulate import versions
 
 EXTRA_PACKAGES = ("matplotlib", "chdb", "clickhouse-connect")
 _CHUNK = 1 << 20
@@ -62,7 +62,7 @@ def _combined(parts: dict[str, str]) -> str:
 def config_hash(profile: Profile, ev: Evidence) -> tuple[str, dict[str, str]]:
     """One hash over the profile and each run's configuration hash (scenario + seed)."""
     parts = {"profile": hashlib.sha256(profile.model_dump_json().encode()).hexdigest()}
-    parts |= {f"run:{r.file}": r.summary["config_hash"] for r in ev.runs}
+    parts |= {f"run:{r.file}": r.summary.config_hash for r in ev.runs}
     return _combined(parts), parts
 
 
@@ -90,7 +90,7 @@ def provenance(profile: Profile, ev: Evidence, root: Path) -> dict[str, Any]:
         "data_parts": data_parts,
         "recorded_trades": {"source": ev.recorded.source, "origin": ev.recorded.origin},
         "seeds": {
-            "scenarios": {r.file: r.summary["seed"] for r in ev.runs},
+            "scenarios": {r.file: r.summary.seed for r in ev.runs},
             "fault_swarm": None if isinstance(swarm, Unavailable) else list(swarm.seeds),
             "recorded_generator": profile.recorded.seed,
         },

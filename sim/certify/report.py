@@ -45,9 +45,9 @@ def certificate(profile: Profile, ev: Evidence, results: list[CheckResult], prov
         "profile": {"name": profile.name, "title": profile.title},
         "failed": [r.id for r in failed_first(results) if not r.passed],
         "checks": [r.as_dict() for r in results],
-        "runs": [{"scenario": r.name, "file": r.file, "role": r.role, "seed": r.summary["seed"],
-                  "scans": r.summary["scans_in"], "trades": r.summary["trades"],
-                  "journal_sha256": r.summary["journal_sha256"], "dir": ev.rel(r.dir)} for r in ev.runs],
+        "runs": [{"scenario": r.name, "file": r.file, "role": r.role, "seed": r.summary.seed,
+                  "scans": r.summary.scans_in, "trades": r.summary.trades,
+                  "journal_sha256": r.summary.journal_sha256, "dir": ev.rel(r.dir)} for r in ev.runs],
         "provenance": prov,
     }
 

@@ -14,12 +14,13 @@ from pathlib import Path
 from typing import Any, Callable
 
 from sim.errors import UserError
-from sim.golden import check_golden
+from sim.harness.golden import check_golden
 from sim.progress import progress_bar
-from sim.scenario import ParquetData, Scenario, load_scenario
-from sim.sources import open_source
+from sim.scenario.schema import ParquetData, Scenario
+from sim.scenario import load_scenario
+from sim.scenario.sources import open_source
 from sim.studies.margin import LEVERAGES
-from sim.world import RunResult, simulate
+from sim.harness.simulate import RunResult, simulate
 
 from sim.certify.checks import CheckResult, evaluate
 from sim.certify.evidence import Evidence, Golden, Rerun, Run, Unavailable
@@ -84,7 +85,7 @@ def rerun(req: Request, runs: list[Run], log: Log) -> list[Rerun]:
         log(f"rerun {file} for determinism")
         run = first[file]
         result = _simulate(_load(req.root, file), req.out / "rerun" / run.name, f"{run.name} (rerun)")
-        reruns.append(Rerun(file, run.summary["journal_sha256"], result.summary["journal_sha256"],
+        reruns.append(Rerun(file, run.summary.journal_sha256, result.summary.journal_sha256,
                             req.out / "rerun" / run.name))
     return reruns
 

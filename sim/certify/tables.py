@@ -7,7 +7,7 @@ so they are answered here, after the run, from the Parquet files every run write
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Mapping
 
 import numpy as np
 import pyarrow as pa
@@ -120,7 +120,7 @@ def _bad_rows(name: str, table: pa.Table) -> dict[str, int]:
     return bad
 
 
-def schema_problems(tables: dict[str, pa.Table], summary: dict[str, Any]) -> list[str]:
+def schema_problems(tables: dict[str, pa.Table], scans_in: int, counted: Mapping[str, Any]) -> list[str]:
     """Every way a run's journal breaks its schema, its row rules or the accounting identity."""
     problems: list[str] = []
     for name, expected in TABLES.items():
@@ -130,9 +130,9 @@ def schema_problems(tables: dict[str, pa.Table], summary: dict[str, Any]) -> lis
             continue
         problems += [f"{name}: {n} rows with {rule}" for rule, n in _bad_rows(name, table).items()]
         key = _ROW_COUNTS.get(name)
-        if key is not None and table.num_rows != summary[key]:
-            problems.append(f"{name}: {table.num_rows} rows but the run counted {key} = {summary[key]}")
-    accounted = sum(summary[k] for k in ("decided", "no_signal", "no_pick", "rejected"))
-    if accounted != summary["scans_in"]:
-        problems.append(f"scans in {summary['scans_in']} != decided + no_signal + no_pick + rejected {accounted}")
+        if key is not None and table.num_rows != counted[key]:
+            problems.append(f"{name}: {table.num_rows} rows but the run counted {key} = {counted[key]}")
+    accounted = sum(counted[k] for k in ("decided", "no_signal", "no_pick", "rejected"))
+    if accounted != scans_in:
+        problems.append(f"scans in {scans_in} != decided + no_signal + no_pick + rejected {accounted}")
     return problems

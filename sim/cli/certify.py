@@ -10,9 +10,8 @@ from pathlib import Path
 
 import click
 
+from sim.certify.api import certify as run_certification
 from sim.certify.checks import CheckResult, failed_first
-from sim.certify.profile import load_profile
-from sim.certify.runner import Request, certify as run_certification
 
 
 def _log(message: str) -> None:
@@ -47,18 +46,18 @@ def certify(profile_name: str, source: str | None, seeds: int | None, workers: i
     the recorded-trade studies; write the certificate and the report; exit 0 GO / 1 NO-GO / 2 error."""
     started = time.monotonic()
     try:
-        profile = load_profile(profile_name)
-        cert, results = run_certification(Request(profile, root, out_dir, source, seeds, workers), _log)
+        done = run_certification(out_dir, profile=profile_name, source=source, seeds=seeds, workers=workers,
+                                 root=root, log=_log)
     except Exception as exc:  # the contract is one line and exit code 2, whatever stopped the run
         text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         click.echo(f"error: certify could not run: {text}", err=True)
         sys.exit(2)
-    ordered = failed_first(results)
-    passed = sum(r.passed for r in results)
-    click.echo(f"{cert['verdict']} (profile {profile.name}): {cert['reason']}")
+    ordered = failed_first(done.checks)
+    passed = sum(r.passed for r in done.checks)
+    click.echo(f"{done.verdict} (profile {done.certificate['profile']['name']}): {done.reason}")
     for r in ordered:
         if not r.passed:
             click.echo(_line(r))
-    click.echo(f"  {passed} of {len(results)} checks passed in {time.monotonic() - started:.0f} s")
+    click.echo(f"  {passed} of {len(done.checks)} checks passed in {time.monotonic() - started:.0f} s")
     click.echo(f"report: {out_dir / 'report.html'} (certificate: {out_dir / 'certificate.json'})")
-    sys.exit(0 if cert["verdict"] == "GO" else 1)
+    sys.exit(0 if done.go else 1)

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from sim.cli.common import UserError, fail_on_user_error
-from sim.golden import check_golden, write_golden
+from sim.harness.golden import check_golden, write_golden
 
 
 @click.group()

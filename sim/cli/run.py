@@ -13,8 +13,8 @@ from sim.scenario import load_scenario
 from sim.store.client import StoreError, session
 from sim.store.journal_sink import ClickHouseJournalSink
 from sim.store.schema import apply_ddl
-from sim.swarm import swarm_variant
-from sim.world import simulate
+from sim.harness.swarm import swarm_variant
+from sim.harness.simulate import simulate
 
 
 @click.command()
@@ -54,7 +54,7 @@ def run(scenario_file: Path, seed: int | None, out_dir: Path | None, journal_dsn
         journal.add_sink(sink)
     with progress_bar(scenario.name) as progress:
         result = simulate(scenario, seed=seed, out_dir=out_dir, progress=progress, journal=journal)
-    click.echo(render_summary(result.summary, out_dir))
+    click.echo(render_summary(result.summary.to_dict(), out_dir))
     if sink is not None:
         report = sink.close()
         click.echo(f"  journal to ClickHouse: {sum(report.delivered.values()):,} rows delivered, "

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from sim.cli.common import UserError, fail_on_user_error
-from sim.swarm import BACKENDS, DEFAULT_RERUN_FRACTION, SeedResult, run_swarm
+from sim.harness.swarm import BACKENDS, DEFAULT_RERUN_FRACTION, SeedResult, run_swarm
 
 
 @click.command()

@@ -6,7 +6,7 @@ from pathlib import Path
 import click
 
 from sim.cli.common import fail_on_user_error
-from sim.venue_server import serve as run_server
+from sim.harness.venue_server import serve as run_server
 
 
 @click.group()

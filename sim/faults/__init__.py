@@ -10,7 +10,7 @@
     operator_faults.py HIBERNATE halts and cadence changes
     probes.py          'sometimes' coverage: which faults fired, which recovery paths ran
     schedule.py        when a fault is active: scheduled and random windows, per-opportunity gates
-    plan.py            ``FaultPlan``: all of it, built for one run by ``sim.world.simulate``
+    plan.py            ``FaultPlan``: all of it, built for one run by ``sim.harness.simulate.simulate``
 
 Faults fire only while data flows; when the data ends they stop and the run settles for
 ``quiet_ms`` (the liveness phase) before the final checks. The engine, execution and the venue

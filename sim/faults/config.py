@@ -20,24 +20,19 @@ messages listed in ``at_events``). One optional ``{kind: settings}`` entry tunes
 transport (response timeout, recvWindow, connect timeout) and the quiet period after the data
 ends, during which no fault fires and every order must reach a terminal, reconciled state.
 
-``swarm_faults`` is the per-seed draw of swarm testing: from the scenario's own faults (or
-``DEFAULT_SWARM_FAULTS`` when it has none) each seed keeps a random subset at random rates.
+The per-seed draw of swarm testing is ``sim.faults.swarm_draw``.
 """
 from __future__ import annotations
 
-import math
 from typing import Annotated, Any, ClassVar, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
+from sim.kernel.requests import RequestKind
 from sim.rng import RngStreams
 from violet_engine.cadence import Quantum
 
 MINUTE_MS = 60_000
-
-#: The request kinds execution sends through the venue link (venue endpoint names).
-REQUEST_KINDS = ("contracts", "set_position_mode", "get_position_mode", "set_margin_type", "set_leverage",
-                 "place_order", "cancel_order", "query_order", "open_orders", "positions", "balance", "income")
 
 #: Reject codes a ``reject`` fault may inject: the venue's (exchange_mock.errors where it spells
 #: them, else the BingX fact sheet) and 429, an HTTP-level rate limit.
@@ -95,10 +90,10 @@ class _Fault(_Strict):
 
 class _RequestFault(_Fault):
     family: ClassVar[str] = "venue"
-    requests: tuple[Literal[REQUEST_KINDS], ...] | None = None  # type: ignore[valid-type]
-    default_requests: ClassVar[tuple[str, ...] | None] = None  # None: every kind
+    requests: tuple[RequestKind, ...] | None = None
+    default_requests: ClassVar[tuple[RequestKind, ...] | None] = None  # None: every kind
 
-    def applies_to(self, kind: str) -> bool:
+    def applies_to(self, kind: RequestKind) -> bool:
         chosen = self.requests if self.requests is not None else self.default_requests
         return chosen is None or kind in chosen
 
@@ -119,7 +114,7 @@ class RejectFault(_RequestFault):
 
     kind: Literal["reject"]
     code: Literal[REJECT_CODES]  # type: ignore[valid-type]
-    default_requests: ClassVar[tuple[str, ...] | None] = ("place_order",)
+    default_requests: ClassVar[tuple[RequestKind, ...] | None] = (RequestKind.PLACE_ORDER,)
 
 
 class RefuseSettingFault(_RequestFault):
@@ -128,8 +123,8 @@ class RefuseSettingFault(_RequestFault):
     kind: Literal["refuse_setting"]
     setting: Literal["leverage", "margin_type"]
 
-    def applies_to(self, kind: str) -> bool:
-        return kind == ("set_leverage" if self.setting == "leverage" else "set_margin_type")
+    def applies_to(self, kind: RequestKind) -> bool:
+        return kind == (RequestKind.SET_LEVERAGE if self.setting == "leverage" else RequestKind.SET_MARGIN_TYPE)
 
 
 class LatencySpikeFault(_RequestFault):
@@ -166,7 +161,7 @@ class DuplicateRequestFault(_RequestFault):
     executes both and the caller sees the second answer."""
 
     kind: Literal["duplicate_request"]
-    default_requests: ClassVar[tuple[str, ...] | None] = ("place_order", "cancel_order")
+    default_requests: ClassVar[tuple[RequestKind, ...] | None] = (RequestKind.PLACE_ORDER, RequestKind.CANCEL_ORDER)
 
 
 class DisconnectFault(_WindowFault):
@@ -350,54 +345,6 @@ def injecting(faults: tuple[Any, ...]) -> tuple[tuple[int, Any], ...]:
 
 def of_family(faults: tuple[Any, ...], family: str) -> tuple[tuple[int, Any], ...]:
     return tuple((i, f) for i, f in injecting(faults) if f.family == family)
-
-
-# -- swarm testing -------------------------------------------------------------------------------
-DEFAULT_SWARM_FAULTS: tuple[Any, ...] = _ADAPTER.validate_python([
-    {"kind": "reject", "code": 80012, "rate": 0.03},
-    {"kind": "reject", "code": 110500, "rate": 0.03},
-    {"kind": "reject", "code": 429, "rate": 0.03, "requests": ["place_order", "positions", "cancel_order"]},
-    {"kind": "reject", "code": 101204, "rate": 0.02},
-    {"kind": "refuse_setting", "setting": "leverage", "rate": 0.1},
-    {"kind": "latency_spike", "rate": 0.02},
-    {"kind": "lost_response", "rate": 0.03},
-    {"kind": "late_response", "rate": 0.02},
-    {"kind": "duplicate_response", "rate": 0.03},
-    {"kind": "duplicate_request", "rate": 0.03},
-    {"kind": "disconnect", "rate": 0.002, "duration_ms": 30_000},
-    {"kind": "duplicate_scan", "rate": 0.002},
-    {"kind": "out_of_order_scan", "rate": 0.002},
-    {"kind": "corrupt_field", "rate": 0.002},
-    {"kind": "vel_div_spike", "rate": 0.001},
-    {"kind": "scan_gap", "rate": 0.001, "duration_ms": 120_000},
-    {"kind": "stale_esof", "rate": 0.0005},
-    {"kind": "crash", "rate": 0.0005},
-])
-
-#: A kept fault's rate is multiplied by a factor log-uniform in this range (capped at 1).
-SWARM_RATE_RANGE = (0.25, 2.0)
-
-
-def swarm_faults(faults: tuple[Any, ...], seed: int) -> tuple[Any, ...]:
-    """The faults one swarm seed runs with: each injecting fault kept with probability 1/2 (at
-    least one), its rate scaled by a random factor; ``settings`` are kept as they are. Depends on
-    the seed and the list only."""
-    pool = injecting(faults) or injecting(DEFAULT_SWARM_FAULTS)
-    rng = RngStreams(seed).stream("swarm.faults")
-    keep = rng.random(len(pool)) < 0.5
-    if not keep.any():
-        keep[int(rng.integers(len(pool)))] = True
-    lo, hi = (math.log(x) for x in SWARM_RATE_RANGE)
-    factors = rng.random(len(pool))
-    drawn: list[Any] = [f for f in faults if isinstance(f, FaultSettings)]
-    for (_, spec), kept, u in zip(pool, keep.tolist(), factors.tolist()):
-        if not kept:
-            continue
-        if spec.rate is not None:
-            rate = round(min(1.0, spec.rate * math.exp(lo + (hi - lo) * u)), 9)
-            spec = spec.model_copy(update={"rate": rate})
-        drawn.append(spec)
-    return tuple(drawn)
 
 
 def parse_faults(raw: Any) -> tuple[Any, ...]:

@@ -6,8 +6,8 @@ from typing import Any, Callable, Generator
 
 import simpy
 
-from sim.clock import Priority, wake_at
-from sim.execution import Operator
+from sim.kernel.clock import Priority, wake_at
+from sim.kernel.messages import Operator, OperatorKind
 from sim.faults.config import CadenceChangeFault, HibernateFault, of_family
 from sim.faults.probes import Probes, fault_probe
 from sim.faults.schedule import windows
@@ -35,9 +35,9 @@ def _hibernate(env: simpy.Environment, spans: Any, deliver: Callable[[Operator],
         if not active():
             return
         probes.hit("fault.hibernate")
-        deliver(Operator("hibernate"))
+        deliver(Operator(OperatorKind.HIBERNATE))
         yield wake_at(env, max(end, env.now), Priority.OPERATOR)
-        deliver(Operator("resume"))
+        deliver(Operator(OperatorKind.RESUME))
 
 
 def _cadence(env: simpy.Environment, spec: CadenceChangeFault, spans: Any, values: Any,
@@ -49,4 +49,4 @@ def _cadence(env: simpy.Environment, spec: CadenceChangeFault, spans: Any, value
             return
         quantum = spec.quanta[int(float(values.random()) * len(spec.quanta))]
         probes.hit(fault_probe(spec))
-        deliver(Operator("cadence", spec.action, quantum))
+        deliver(Operator(OperatorKind.CADENCE, spec.action, quantum))

@@ -9,38 +9,46 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from sim.faults.config import RejectFault, RefuseSettingFault, PriceGapFault, injecting
+from sim.execution.recovery_paths import RecoveryPath
+from sim.faults.config import PriceGapFault, RefuseSettingFault, RejectFault, injecting
 
 _VENUE = ("reject", "latency_spike", "lost_response", "late_response", "disconnect")
 _UNKNOWN = ("lost_response", "late_response", "latency_spike")
 
-#: Recovery paths, reached by execution and the harness when faults make them necessary: what
-#: each means, and the fault kinds that can make it necessary (alternatives; all kinds of one
-#: alternative must be configured somewhere in the swarm for the probe to be expected).
-RECOVERY_PROBES: dict[str, tuple[str, tuple[tuple[str, ...], ...]]] = {
-    "recovery.read_retried": ("a query the venue could not answer was asked again", tuple((k,) for k in _VENUE)),
-    "recovery.unknown_order_found": ("an order whose answer was lost was found by clientOrderID",
-                                     tuple((k,) for k in _UNKNOWN)),
-    "recovery.unknown_order_absent": ("an order whose answer was lost was not at the venue",
-                                      tuple((k,) for k in _UNKNOWN)),
-    "recovery.duplicate_client_id_resolved": ("a 101481 answer was resolved by querying the order",
-                                              (("duplicate_request",),)),
-    "recovery.stray_response_ignored": ("a late or duplicate response was ignored",
-                                        (("late_response",), ("duplicate_response",))),
-    "recovery.stale_decision_gated": ("a decision that waited too long was gated stale_data",
-                                      (("latency_spike",), ("disconnect",), ("lost_response",))),
-    "recovery.entry_refused_setting": ("a refused leverage/margin-type change gated the entry",
-                                       (("refuse_setting",),)),
-    "recovery.exit_retried": ("an exit that did not close the position was sent again",
-                              tuple((k,) for k in _VENUE)),
-    "recovery.partial_exit_completed": ("the rest of a partially filled exit was closed", (("partial_fill",),)),
-    "recovery.restart": ("the engine restarted after a crash", (("crash",),)),
-    "recovery.restart_with_position": ("a restart adopted the open position from the venue", (("crash",),)),
-    "recovery.restart_halted": ("a restart found the operator's halt and kept it", (("crash", "hibernate"),)),
-    "recovery.sink_redelivered": ("journal chunks held during a sink outage were delivered", (("sink_outage",),)),
-    "recovery.liquidation_synced": ("a liquidation reported by the venue closed the slot",
-                                    (("price_gap",), ("mark_divergence",))),
+#: Recovery paths (``sim.execution.recovery_paths.RecoveryPath``, every member listed), reached by
+#: execution and the harness when faults make them necessary: what each means, and the fault
+#: kinds that can make it necessary (alternatives; all kinds of one alternative must be configured
+#: somewhere in the swarm for the probe to be expected). A ``(kind, request)`` pair asks for a fault
+#: of that kind that names the request kind in its ``requests``. No alternative: counted, never
+#: expected (no fault can force the situation; the README's fault section names these).
+RECOVERY_PROBES: dict[RecoveryPath, tuple[str, tuple[tuple[str, ...], ...]]] = {
+    RecoveryPath.READ_RETRIED: ("a query the venue could not answer was asked again", tuple((k,) for k in _VENUE)),
+    RecoveryPath.UNKNOWN_ORDER_FOUND: ("an order whose answer was lost was found by clientOrderID",
+                                       tuple((k,) for k in _UNKNOWN)),
+    RecoveryPath.UNKNOWN_ORDER_ABSENT: ("an order whose answer was lost was not at the venue",
+                                        tuple((k,) for k in _UNKNOWN)),
+    RecoveryPath.DUPLICATE_CLIENT_ID_RESOLVED: ("a 101481 answer was resolved by querying the order",
+                                                (("duplicate_request",),)),
+    RecoveryPath.STRAY_RESPONSE_IGNORED: ("a late or duplicate response was ignored",
+                                          (("late_response",), ("duplicate_response",))),
+    RecoveryPath.STALE_DECISION_GATED: ("a decision that waited too long was gated stale_data",
+                                        (("latency_spike",), ("disconnect",), ("lost_response",))),
+    RecoveryPath.ENTRY_REFUSED_SETTING: ("a refused leverage/margin-type change gated the entry",
+                                         (("refuse_setting",),)),
+    RecoveryPath.CANCEL_SETTLED: ("a cancel without a usable answer was settled by querying the order",
+                                  tuple((f"{k}:cancel_order",) for k in _UNKNOWN)),
+    RecoveryPath.EXIT_RETRIED: ("an exit that did not close the position was sent again",
+                                tuple((k,) for k in _VENUE)),
+    RecoveryPath.PARTIAL_EXIT_COMPLETED: ("the rest of a partially filled exit was closed", (("partial_fill",),)),
+    RecoveryPath.LIQUIDATION_SYNCED: ("a liquidation reported by the venue closed the slot",
+                                      (("price_gap",), ("mark_divergence",))),
+    RecoveryPath.RESTART: ("the engine restarted after a crash", (("crash",),)),
+    RecoveryPath.RESTART_CANCELLED_ORDERS: ("a restart found a working entry and cancelled it", ()),
+    RecoveryPath.RESTART_WITH_POSITION: ("a restart adopted the open position from the venue", (("crash",),)),
+    RecoveryPath.RESTART_HALTED: ("a restart found the operator's halt and kept it", (("crash", "hibernate"),)),
+    RecoveryPath.SINK_REDELIVERED: ("journal chunks held during a sink outage were delivered", (("sink_outage",),)),
 }
+assert set(RECOVERY_PROBES) == set(RecoveryPath), "every recovery path says when it is expected"
 
 
 class Probes:
@@ -50,6 +58,7 @@ class Probes:
         self.counts: dict[str, int] = {}
 
     def hit(self, name: str, times: int = 1) -> None:
+        name = str(name)  # a RecoveryPath counts under its text
         self.counts[name] = self.counts.get(name, 0) + times
 
     def as_dict(self) -> dict[str, int]:
@@ -76,6 +85,7 @@ def expected_probes(fault_lists: Iterable[tuple[Any, ...]]) -> list[str]:
     for faults in fault_lists:
         for _, spec in injecting(faults):
             kinds.add(spec.kind)
+            kinds.update(f"{spec.kind}:{r}" for r in getattr(spec, "requests", None) or ())
             names.add(fault_probe(spec))
             if spec.kind == "corrupt_field":
                 names.update(f"fault.corrupt_field.{c}" for c in spec.fields)
@@ -83,7 +93,7 @@ def expected_probes(fault_lists: Iterable[tuple[Any, ...]]) -> list[str]:
                 names.add(f"fault.price_gap.{spec.through}.while_held")
     for probe, (_, alternatives) in RECOVERY_PROBES.items():
         if any(all(k in kinds for k in alt) for alt in alternatives):
-            names.add(probe)
+            names.add(str(probe))
     return sorted(names)
 
 

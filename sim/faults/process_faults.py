@@ -1,11 +1,9 @@
 """Process faults: the engine crashing and restarting, and the journal sink going away.
 
-``EngineHost`` is the process boundary around execution. Fault-free it only forwards the feed's
-and the operator's messages. With a ``crash`` fault it kills the execution process when it takes a
-chosen (or random) inbox message (``within_ms`` later at most, so a crash can land in the middle
-of a request) or at scheduled times, drops what arrives while the engine is down, and after ``restart_ms`` starts a new
-``Execution``: the operator's standing commands are handed over, then ``run(recover=True)``
-rebuilds the day from the journal and reconciles with the venue before it acts.
+``CrashInjector`` decides when the engine host (``sim.execution.host``) kills the execution
+process: when it takes a chosen (or random) inbox message, or at scheduled times. The host drops
+what arrives while the engine is down and, after ``restart_ms``, starts a new ``Execution`` that
+rebuilds from the engine's memory and reconciles with the venue before it acts.
 
 ``OutageSink`` stands in front of a journal sink whose target is unreachable during windows:
 chunks written then are held, in order, and delivered when it is back. The journal is flushed
@@ -19,28 +17,22 @@ from typing import Any, Callable, Generator
 import pyarrow as pa
 import simpy
 
-from sim.clock import Priority, wake_after, wake_at
-from sim.execution import Execution, Operator
+from sim.execution.host import EngineHost
+from sim.execution.recovery_paths import RecoveryPath
+from sim.kernel.clock import Priority, wake_after, wake_at
 from sim.faults.config import CrashFault, SinkOutageFault, of_family
 from sim.faults.probes import Probes
 from sim.faults.schedule import Gate, WindowClock
 from sim.rng import RngStreams
 
 
-class EngineHost:
-    """Runs execution; ``deliver`` and ``busy`` go to whichever instance is alive."""
+class CrashInjector:
+    """The ``crash`` faults of a run, as the engine host's ``CrashSource``: a chosen (or random)
+    inbox message kills the engine (``within_ms`` later at most, so a crash can land in the
+    middle of a request), and so do scheduled times; ``restart_ms`` later it restarts."""
 
-    def __init__(self, env: simpy.Environment, build: Callable[[], Execution], faults: tuple[Any, ...],
-                 streams: RngStreams, probes: Probes, start_ms: int) -> None:
-        self.env = env
-        self.build = build
-        self.probes = probes
+    def __init__(self, faults: tuple[Any, ...], streams: RngStreams, start_ms: int) -> None:
         self.active = True
-        self.current: Execution | None = None
-        self.down = False
-        self.events = 0
-        self.restarts = 0
-        self.operator_log: list[tuple[int, Operator]] = []
         self._crashes: list[tuple[CrashFault, Gate | None, Any]] = []
         self._timed: list[tuple[CrashFault, list[int]]] = []
         for i, spec in of_family(faults, "process"):
@@ -49,72 +41,34 @@ class EngineHost:
                 gate = Gate(rated, streams.stream(f"faults.{i}.crash"), start_ms) if spec.rate is not None else None
                 self._crashes.append((spec, gate, streams.stream(f"faults.{i}.crash.values")))
                 self._timed.append((spec, sorted(w.bounds(start_ms)[0] for w in spec.schedule or ())))
-        self._proc: simpy.Process | None = None
 
-    def start(self) -> None:
-        self._launch(recover=False)
+    def __bool__(self) -> bool:
+        return bool(self._crashes)
+
+    def start(self, host: EngineHost) -> None:
         for spec, times in self._timed:
             if times:
-                self.env.process(self._crash_at(times, spec.restart_ms))
+                host.env.process(self._crash_at(host, times, spec.restart_ms))
 
-    def _launch(self, recover: bool) -> None:
-        self.current = self.build()
-        if recover:
-            self.current.restore_operator(self.operator_log)
-        self._proc = self.env.process(self._lifetime(self.current.run(recover=recover)))
-
-    @staticmethod
-    def _lifetime(body: Generator[simpy.Event, Any, None]) -> Generator[simpy.Event, Any, None]:
-        """The process: the execution's body until the host kills it."""
-        try:
-            yield from body
-        except simpy.Interrupt:
-            return
-
-    def busy(self) -> bool:
-        return not self.down and self.current is not None and self.current.busy()
-
-    def deliver(self, message: Any) -> None:
-        if isinstance(message, Operator):
-            self.operator_log.append((self.env.now, message))
-        if self.down or self.current is None:
-            self.probes.hit("fault.crash.message_lost")
-            return
-        self.current.deliver(message)
-        self.events += 1
-        if self.active and self._crashes:
-            self._maybe_crash()
-
-    def _maybe_crash(self) -> None:
+    def after_message(self, host: EngineHost) -> None:
         """One draw per crash fault and message, fired or not; the first that fires crashes."""
+        if not self.active:
+            return
         chosen = None
         for spec, gate, values in self._crashes:
             u = float(values.random())
-            fires = gate.fires(self.env.now) if gate is not None else False
-            if chosen is None and (fires or self.events in spec.at_events):
+            fires = gate.fires(host.env.now) if gate is not None else False
+            if chosen is None and (fires or host.events in spec.at_events):
                 chosen = (int(u * (spec.within_ms + 1)), spec.restart_ms)
         if chosen is not None:
-            self.env.process(self._crash(*chosen))
+            host.env.process(host.crash(*chosen))
 
-    def _crash_at(self, times: list[int], restart_ms: int) -> Generator[simpy.Event, Any, None]:
+    def _crash_at(self, host: EngineHost, times: list[int], restart_ms: int) -> Generator[simpy.Event, Any, None]:
         """Scheduled crashes: at the given times, whatever the engine is doing."""
         for at in times:
-            yield wake_at(self.env, max(at, self.env.now), Priority.ENGINE)
+            yield wake_at(host.env, max(at, host.env.now), Priority.ENGINE)
             if self.active:
-                yield from self._crash(0, restart_ms)
-
-    def _crash(self, delay_ms: int, restart_ms: int) -> Generator[simpy.Event, Any, None]:
-        if delay_ms:
-            yield wake_after(self.env, delay_ms, Priority.ENGINE)
-        if self.down or self._proc is None or not self._proc.is_alive:
-            return
-        self.down = True
-        self.probes.hit("fault.crash")
-        self._proc.interrupt("crash")
-        yield wake_after(self.env, restart_ms, Priority.ENGINE)
-        self.restarts += 1
-        self.down = False
-        self._launch(recover=True)
+                yield from host.crash(0, restart_ms)
 
 
 class CountingSink:
@@ -168,7 +122,7 @@ class OutageSink:
             self._probes.hit("fault.sink_outage")
             return
         if len(self._held) > 1:
-            self._probes.hit("recovery.sink_redelivered")
+            self._probes.hit(RecoveryPath.SINK_REDELIVERED)
         held, self._held = self._held, []
         for table, rows in held:
             self.inner.write(table, rows)

@@ -8,7 +8,7 @@ are not a link fault: they configure the venue's own fill model (``venue_fill_mo
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from exchange_mock.errors import Code, VenueError, bad_request
 from sim.faults.config import (DisconnectFault, DuplicateRequestFault, DuplicateResponseFault, FaultSettings,
@@ -17,7 +17,8 @@ from sim.faults.config import (DisconnectFault, DuplicateRequestFault, Duplicate
 from sim.faults.probes import Probes, fault_probe
 from sim.faults.schedule import Gate, WindowClock
 from sim.rng import RngStreams
-from sim.venue_link import Envelope, Fate, Transport
+from sim.kernel.link import Fate, Transport
+from sim.kernel.requests import Envelope, RequestKind
 
 def reject_envelope(code: int) -> Envelope:
     """The envelope the venue answers a refused request with."""
@@ -36,7 +37,8 @@ class VenueFaults:
     """``LinkFaults`` for one run; ``active`` goes False when the data ends (the quiet period)."""
 
     def __init__(self, faults: tuple[Any, ...], settings: FaultSettings, streams: RngStreams, probes: Probes,
-                 start_ms: int, now: Any) -> None:
+                 start_ms: int, now: Callable[[], int],
+                 on_unknown: Callable[[RequestKind, dict[str, Any]], None] = lambda kind, params: None) -> None:
         self.transport = Transport(settings.response_timeout_ms, settings.recv_window_ms, settings.connect_timeout_ms)
         self.probes = probes
         self.active = True
@@ -52,9 +54,9 @@ class VenueFaults:
                 continue
             values = streams.stream(f"faults.{i}.{spec.kind}.values")
             self._gates.append((spec, Gate(spec, streams.stream(f"faults.{i}.{spec.kind}"), start_ms), values))
-        self.unknown_observers: list[Any] = []
+        self.on_unknown = on_unknown  # the link gave up waiting: the request's outcome is unknown
 
-    def fate(self, kind: str, params: dict[str, Any]) -> Fate:
+    def fate(self, kind: RequestKind, params: dict[str, Any]) -> Fate:
         if not self.active:
             return Fate()
         now = int(self._now())
@@ -87,10 +89,9 @@ class VenueFaults:
                 fate["duplicate_request"] = True
         return Fate(**fate)
 
-    def timed_out(self, kind: str, params: dict[str, Any]) -> None:
+    def timed_out(self, kind: RequestKind, params: dict[str, Any]) -> None:
         """The caller gave up on this request: its outcome is unknown until the engine asks."""
-        for observe in self.unknown_observers:
-            observe(kind, params)
+        self.on_unknown(kind, params)
 
 
 def venue_fill_model(faults: tuple[Any, ...]) -> dict[str, Any] | None:

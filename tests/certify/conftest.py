@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 from sim.certify.profile import load_profile
 from sim.cli import main
-from sim.golden import write_golden
+from sim.harness.golden import write_golden
 from sim.recorded.generator import RecordedConfig, generate
 from sim.recorded.tables import write_parquet
 

@@ -9,11 +9,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import sim.world
+import sim.harness.simulate
 import violet_engine.engine
 from exchange_mock import Venue
-from sim.execution import Execution
-from sim.recorder import Recorder
+import sim.execution.trader as trader_module
+from sim.execution.session import VenueSession
+from sim.kernel.requests import RequestKind
+from sim.observe.recorder import Recorder
 from violet_engine.constants import CONVICTION_DIGITS, STABLECOIN_SYMBOLS
 from violet_engine.sizer import AlphaBetSizer
 
@@ -84,12 +86,12 @@ def test_leverage_5x(bench) -> None:
 
 
 def test_margin_binds_when_sized_on_capital_the_wallet_lacks(bench, monkeypatch) -> None:
-    original = Recorder.capital_from_balance
+    original = trader_module.equity_of
 
-    def inflated(self, resp, fallback):
-        return 2.5 * original(self, resp, fallback)
+    def inflated(resp, fallback):
+        return 2.5 * original(resp, fallback)
 
-    monkeypatch.setattr(Recorder, "capital_from_balance", inflated)
+    monkeypatch.setattr(trader_module, "equity_of", inflated)
     m = _no_go(bench, ["margin_3x", "golden"])
     assert m["margin_3x"]["insufficient_margin_rejects"] > 0
 
@@ -132,13 +134,13 @@ def test_liquidation_in_a_baseline_scenario(bench) -> None:
 
 
 def test_rerun_that_differs(bench, monkeypatch) -> None:
-    original = sim.world.venue_config
+    original = sim.harness.simulate.venue_config
     calls = iter(range(1, 1000))
 
     def drifting_ids(*args, **kwargs):
         return original(*args, **kwargs).model_copy(update={"seed": next(calls)})
 
-    monkeypatch.setattr(sim.world, "venue_config", drifting_ids)
+    monkeypatch.setattr(sim.harness.simulate, "venue_config", drifting_ids)
     m = _no_go(bench, ["determinism", "golden"])
     assert m["determinism"]["hash_mismatches"] == ["scenarios/tiny_v4.yaml"]
 
@@ -153,10 +155,10 @@ def test_golden_scenario_changed(bench) -> None:
 
 def test_orders_whose_answer_was_lost_are_forgotten(bench, monkeypatch) -> None:
     def forgetful_place(self, params, purpose):
-        resp = yield from self.link.call("place_order", **params)
-        return resp, self.recorder.order(resp, params, purpose)
+        resp = yield from self.link.call(RequestKind.PLACE_ORDER, **params)
+        return resp, self.report(resp, params, purpose)
 
-    monkeypatch.setattr(Execution, "_place", forgetful_place)
+    monkeypatch.setattr(VenueSession, "place", forgetful_place)
     # An entry whose answer was lost is taken as not placed: the next one doubles the exposure. And
     # without the lookup, the recovery paths it leads to are never reached.
     m = _no_go(bench, ["fault_suite", "fault_coverage"])

@@ -53,9 +53,9 @@ def test_haircut_may_only_cut() -> None:
     assert raised.boosted == 1
 
 
-def _summary(**counts: int) -> dict:
-    base = {"scans_in": 2, "decided": 2, "no_signal": 0, "no_pick": 0, "rejected": 0, "fills": 0, "trades": 0}
-    return base | counts
+def _counted(scans_in: int = 2, **counts: int) -> tuple[int, dict]:
+    base = {"decided": 2, "no_signal": 0, "no_pick": 0, "rejected": 0, "fills": 0, "trades": 0}
+    return scans_in, base | counts
 
 
 def _tables(**override: pa.Table) -> dict[str, pa.Table]:
@@ -65,12 +65,12 @@ def _tables(**override: pa.Table) -> dict[str, pa.Table]:
 
 
 def test_a_valid_journal_has_no_problems() -> None:
-    assert schema_problems(_tables(), _summary()) == []
+    assert schema_problems(_tables(), *_counted()) == []
 
 
 def test_row_rules_counts_and_accounting() -> None:
     bad = _table("decisions", [_decision(2, "ENTER"), _decision(1, reason=""), _decision(3, action="HOLD")])
-    problems = schema_problems(_tables(decisions=bad), _summary(scans_in=5))
+    problems = schema_problems(_tables(decisions=bad), *_counted(scans_in=5))
     assert "decisions: 1 rows with action not in ['ENTER', 'GATED']" in problems
     assert "decisions: 1 rows with gate_reason does not match action" in problems
     assert "decisions: 1 rows with ts_ms goes back in time" in problems
@@ -80,4 +80,4 @@ def test_row_rules_counts_and_accounting() -> None:
 
 def test_a_table_with_another_schema_is_reported() -> None:
     other = pa.table({"ts_ms": pa.array([1], pa.int64())})
-    assert schema_problems(_tables(equity=other), _summary()) == ["equity: schema differs from sim/journal/schema.py"]
+    assert schema_problems(_tables(equity=other), *_counted()) == ["equity: schema differs from sim/journal/schema.py"]

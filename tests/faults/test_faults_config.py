@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from sim.faults.config import (DEFAULT_SWARM_FAULTS, FAULT_KINDS, FaultSettings, describe, injecting, parse_faults,
-                               swarm_faults)
+from sim.faults.config import FAULT_KINDS, FaultSettings, describe, injecting, parse_faults
+from sim.faults.swarm_draw import DEFAULT_SWARM_FAULTS, swarm_faults
 from sim.faults.probes import RECOVERY_PROBES, expected_probes
 from sim.scenario import ScenarioError, parse_scenario
 

@@ -10,9 +10,10 @@ from sim.faults.data_faults import DataFaults
 from sim.faults.probes import Probes
 from sim.rng import RngStreams
 from sim.scans.synthetic import SyntheticConfig
-from sim.scenario import SyntheticData, parse_scenario
-from sim.sources import open_source
-from sim.world import simulate
+from sim.scenario.schema import SyntheticData
+from sim.scenario import parse_scenario
+from sim.scenario.sources import open_source
+from sim.harness.simulate import simulate
 from violet_engine import DecisionEngine
 from violet_engine.constants import MAX_LEVERAGE
 from violet_engine.decision_batch import OUTCOME_CODE
@@ -71,8 +72,8 @@ def test_a_faulty_feed_runs_clean():
     sc = parse_scenario({"name": "d", "seed": 4, "data": {"kind": "synthetic", "config": {"n_scans": 3000}},
                          "faults": ALL, "expect": {"spike_saturation": True, "violations": 0}}, "d.yaml")
     s = simulate(sc).summary
-    assert s["passed"], s["breaches"]
-    f = s["facts"]
-    assert f["rejects_by_reason"] and f["faults"]["scans_corrupted"] > 0 and f["spike_decisions"] > 0
-    assert s["scans_in"] == f["faults"]["source_scans"] - f["faults"]["scans_dropped"] + f["faults"]["scans_duplicated"]
-    assert MAX_LEVERAGE == 9.0 and f["spike_unsaturated"] == 0
+    assert s.passed, s.breaches
+    f = s.facts
+    assert f.rejects_by_reason and f.faults["scans_corrupted"] > 0 and f.spike_decisions > 0
+    assert s.scans_in == f.faults["source_scans"] - f.faults["scans_dropped"] + f.faults["scans_duplicated"]
+    assert MAX_LEVERAGE == 9.0 and f.spike_unsaturated == 0

@@ -9,13 +9,13 @@ import numpy as np
 import pytest
 import simpy
 
-import sim.execution as execution_module
+import sim.execution.session as session_module
 from exchange_mock import Venue, VenueConfig
-from sim.latency import LatencyConfig, LatencyModel
-from sim.monitor import InvariantMonitor
+from sim.kernel.latency import LatencyConfig, LatencyModel
+from sim.observe.monitor import InvariantMonitor
 from sim.scenario import parse_scenario
-from sim.venue_link import VenueLink
-from sim.world import simulate
+from sim.kernel.link import AccountStream, VenueLink
+from sim.harness.simulate import simulate
 from violet_engine.execution_policy import V4Config
 
 T0 = 1_767_225_600_000
@@ -40,9 +40,8 @@ def _rig(cap: int = 3, **monitor: Any):
     for symbol in PRICES:
         venue.set_leverage(symbol=symbol, side="BOTH", leverage=3)
     mon = InvariantMonitor(env, venue, cap, **monitor)
-    link = VenueLink(env, venue, LatencyModel(LatencyConfig(), np.random.default_rng(0)))
-    link.observers.append(mon.after_response)
-    link.on_send = mon.on_request
+    link = VenueLink(env, venue, AccountStream(venue), LatencyModel(LatencyConfig(), np.random.default_rng(0)),
+                     venue_clock=lambda now: None, observers=(mon.after_response,), on_send=mon.on_request)
     mon.on_batch([0, 0], _Decisions())
     return env, venue, mon, link
 
@@ -105,13 +104,13 @@ def test_an_order_whose_answer_was_lost_must_be_looked_up():
     params = _sell("BTC-USDT", "0.01", "ve7")
     _do(env, link, "place_order", **params)
     mon.on_unknown("place_order", params)
-    mon.at_end({"decided": 0, "no_signal": 0, "no_pick": 0, "rejected": 0, "trades": 0}, 0)
+    mon.at_end(0, 0, 0)
     assert [b.invariant for b in mon.breaches] == ["order_reconciled"]
     env, venue, mon, link = _rig()
     _do(env, link, "place_order", **params)
     mon.on_unknown("place_order", params)
     _do(env, link, "query_order", symbol="BTC-USDT", clientOrderID="ve7")
-    mon.at_end({"decided": 0, "no_signal": 0, "no_pick": 0, "rejected": 0, "trades": 0}, 0)
+    mon.at_end(0, 0, 0)
     assert mon.breaches == []
 
 
@@ -134,13 +133,13 @@ def test_the_engines_view_must_equal_the_venues():
 
 def test_a_run_without_progress_is_stopped(monkeypatch):
     """A retry loop with no pause would spin at one instant forever: the monitor ends the run."""
-    monkeypatch.setattr(execution_module, "RETRY_FIRST_MS", 0)
-    monkeypatch.setattr(execution_module, "RETRY_MAX_MS", 0)
+    monkeypatch.setattr(session_module, "RETRY_FIRST_MS", 0)
+    monkeypatch.setattr(session_module, "RETRY_MAX_MS", 0)
     sc = parse_scenario({"name": "spin", "seed": 3, "data": {"kind": "synthetic", "config": {"n_scans": 2000}},
                          "faults": [{"kind": "reject", "code": 80012, "requests": ["positions"],
                                      "schedule": [{"after_start_ms": 0, "for_ms": 10**9}]}]}, "spin.yaml")
     s = simulate(sc).summary
-    assert not s["passed"] and s["breaches"][0]["invariant"] == "terminates"
+    assert not s.passed and s.breaches[0].invariant == "terminates"
 
 
 @pytest.mark.parametrize("count", [1, 2])

@@ -7,7 +7,7 @@ import pyarrow.parquet as pq
 from pathlib import Path
 
 from sim.scenario import parse_scenario
-from sim.world import simulate
+from sim.harness.simulate import simulate
 from violet_engine.execution_policy import DAY_MS
 
 DATA = {"kind": "synthetic", "config": {"n_scans": 3000, "n_assets": 12}}
@@ -22,18 +22,18 @@ def _run(faults, tmp_path: Path | None = None, **extra):
 
 def test_crashes_at_chosen_events_restart_and_reconcile():
     s = _run([{"kind": "crash", "at_events": [30, 31, 90, 150, 151, 152], "within_ms": 60}])
-    assert s["passed"], s["breaches"]
-    probes = s["facts"]["probes"]
+    assert s.passed, s.breaches
+    probes = s.facts.probes
     assert probes["fault.crash"] >= 4 and probes["recovery.restart"] == probes["fault.crash"]
-    assert s["facts"]["faults"]["engine_restarts"] == probes["fault.crash"]
+    assert s.facts.faults["engine_restarts"] == probes["fault.crash"]
 
 
 def test_a_restart_adopts_the_open_position_and_keeps_the_halt():
     s = _run([{"kind": "crash", "rate": 0.05, "within_ms": 100},
               {"kind": "hibernate", "schedule": [{"after_start_ms": 3_600_000, "for_ms": 3_600_000}]},
               {"kind": "crash", "schedule": [{"after_start_ms": 4_000_000}, {"after_start_ms": 5_000_000}]}])
-    assert s["passed"], s["breaches"]
-    probes = s["facts"]["probes"]
+    assert s.passed, s.breaches
+    probes = s.facts.probes
     assert probes["recovery.restart_with_position"] >= 1 and probes["recovery.restart_halted"] >= 1
 
 
@@ -41,15 +41,15 @@ def test_a_restart_rebuilds_the_days_trade_count_from_the_journal(tmp_path: Path
     cap = 3
     s = _run([{"kind": "crash", "rate": 0.05, "within_ms": 100}], tmp_path,
              execution={"v4": {"max_trades_per_day": cap}})
-    assert s["passed"], s["breaches"]
-    assert s["facts"]["probes"]["recovery.restart"] >= 5
+    assert s.passed, s.breaches
+    assert s.facts.probes["recovery.restart"] >= 5
     decisions = pq.read_table(tmp_path / "decisions.parquet").to_pylist()
     per_day: dict[int, int] = {}
     for d in decisions:
         if d["action"] == "ENTER":
             per_day[d["ts_ms"] // DAY_MS] = per_day.get(d["ts_ms"] // DAY_MS, 0) + 1
     assert per_day and max(per_day.values()) == cap
-    assert s["facts"]["gated_by_reason"].get("daily_trade_cap", 0) > 0
+    assert s.facts.gated_by_reason.get("daily_trade_cap", 0) > 0
 
 
 def test_a_crash_with_a_working_entry_cancels_it_on_restart():
@@ -60,16 +60,16 @@ def test_a_crash_with_a_working_entry_cancels_it_on_restart():
                              "venue": {"spread": {"kind": "constant", "bps": 4}},
                              "faults": [{"kind": "crash", "rate": 0.2, "within_ms": 2000}]}, "w.yaml")
         s = simulate(sc).summary
-        assert s["passed"], (seed, s["breaches"])
-        found = found or s["facts"]["probes"].get("recovery.restart_cancelled_orders", 0) > 0
+        assert s.passed, (seed, s.breaches)
+        found = found or s.facts.probes.get("recovery.restart_cancelled_orders", 0) > 0
     assert found
 
 
 def test_a_sink_outage_delivers_every_row_exactly_once():
     s = _run([{"kind": "sink_outage", "schedule": [{"after_start_ms": 600_000, "for_ms": 3_600_000}],
                "flush_every_ms": 60_000}])
-    assert s["passed"], s["breaches"]
-    probes = s["facts"]["probes"]
+    assert s.passed, s.breaches
+    probes = s.facts.probes
     assert probes["fault.sink_outage"] >= 5 and probes["recovery.sink_redelivered"] == 1
 
 
@@ -86,4 +86,4 @@ def test_a_sink_that_drops_what_it_held_is_caught(monkeypatch):
 
     monkeypatch.setattr(OutageSink, "_deliver", forgetful)
     s = _run([{"kind": "sink_outage", "schedule": [{"after_start_ms": 600_000, "for_ms": 3_600_000}]}])
-    assert not s["passed"] and {b["invariant"] for b in s["breaches"]} == {"journal_delivered"}
+    assert not s.passed and {b.invariant for b in s.breaches} == {"journal_delivered"}

@@ -11,11 +11,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-import sim.execution as execution_module
+import sim.execution.session as session_module
+from sim.kernel.requests import RequestKind
 from sim.cli import main
 from sim.scenario import load_scenario
-from sim.swarm import rerun_sample, run_swarm, swarm_variant
-from sim.world import simulate
+from sim.harness.swarm import rerun_sample, run_swarm, swarm_variant
+from sim.harness.simulate import simulate
 
 ROOT = Path(__file__).resolve().parents[2]
 FAULTS = sorted((ROOT / "scenarios" / "faults").glob("*.yaml"))
@@ -71,17 +72,17 @@ def test_a_broken_engine_is_caught_and_replayed_exactly(tmp_path: Path):
 def test_skipping_the_lookup_after_a_lost_answer_is_caught(monkeypatch):
     """An engine that treats an order without an answer as refused orphans the position it opened."""
     def careless(self, params, purpose):
-        resp = yield from self.link.call("place_order", **params)
-        return resp, self.recorder.order(resp, params, purpose)
+        resp = yield from self.link.call(RequestKind.PLACE_ORDER, **params)
+        return resp, self.report(resp, params, purpose)
 
-    monkeypatch.setattr(execution_module.Execution, "_place", careless)
+    monkeypatch.setattr(session_module.VenueSession, "place", careless)
     path = str(ROOT / "scenarios" / "faults" / "venue_transport.yaml")
     report = run_swarm([path], 6, workers=1, rerun_fraction=0)
     assert report.failures
     first = report.failures[0]
     assert first.first_breach["invariant"] in ("single_slot", "engine_view_matches_venue", "order_terminal")
     replay = simulate(swarm_variant(load_scenario(path), first.seed), seed=first.seed).summary
-    assert replay["journal_sha256"] == first.journal_sha256 and replay["breaches"][0] == first.first_breach
+    assert replay.journal_sha256 == first.journal_sha256 and replay.breaches[0].as_dict() == first.first_breach
 
 
 def test_bad_input_exits_2(tmp_path: Path):

@@ -11,23 +11,25 @@ from exchange_mock import Venue, VenueConfig
 from sim.faults.config import parse_faults, settings_of
 from sim.faults.probes import Probes
 from sim.faults.venue_faults import VenueFaults, reject_envelope, venue_fill_model
-from sim.latency import LatencyConfig, LatencyModel
+from sim.kernel.latency import LatencyConfig, LatencyModel
 from sim.rng import RngStreams
-from sim.venue_link import DISCONNECTED, EXPIRED, TIMEOUT, StrayResponse, VenueLink
+from sim.kernel.link import DISCONNECTED, EXPIRED, TIMEOUT, AccountStream, VenueLink
+from sim.kernel.messages import StrayResponse
 
 T0 = 1_767_225_600_000
 ORDER = dict(symbol="BTC-USDT", side="SELL", positionSide="BOTH", type="MARKET", quantity="0.01")
 
 
-def _link(faults: list[dict[str, Any]], latency_ms: int = 50):
+def _link(faults: list[dict[str, Any]], latency_ms: int = 50, on_unknown=lambda kind, params: None):
     env = simpy.Environment(initial_time=T0)
     venue = Venue(VenueConfig())
     venue.advance(T0, {"BTC-USDT": 60000.0})
     specs = parse_faults(faults)
-    layer = VenueFaults(specs, settings_of(specs), RngStreams(1), Probes(), T0, lambda: env.now)
-    link = VenueLink(env, venue, LatencyModel(LatencyConfig(default_ms=latency_ms), np.random.default_rng(0)), layer)
+    layer = VenueFaults(specs, settings_of(specs), RngStreams(1), Probes(), T0, lambda: env.now, on_unknown)
     strays: list[StrayResponse] = []
-    link.on_stray = strays.append
+    link = VenueLink(env, venue, AccountStream(venue),
+                     LatencyModel(LatencyConfig(default_ms=latency_ms), np.random.default_rng(0)), layer,
+                     venue_clock=lambda now: None, on_stray=strays.append)
     return env, venue, link, layer, strays
 
 
@@ -58,11 +60,10 @@ def test_a_rejected_order_is_not_executed():
 
 
 def test_a_lost_answer_times_out_but_the_order_was_executed():
-    env, venue, link, _, strays = _link([{"kind": "lost_response", "rate": 1.0, "requests": ["place_order"]},
-                                         {"kind": "settings", "response_timeout_ms": 8000, "recv_window_ms": 5000}])
     seen: list[tuple[str, dict]] = []
-    layer = link.faults
-    layer.unknown_observers.append(lambda kind, params: seen.append((kind, params)))
+    env, venue, link, _, strays = _link([{"kind": "lost_response", "rate": 1.0, "requests": ["place_order"]},
+                                         {"kind": "settings", "response_timeout_ms": 8000, "recv_window_ms": 5000}],
+                                        on_unknown=lambda kind, params: seen.append((kind, params)))
     resp, at = _call(env, link, "place_order", clientOrderID="a1", **ORDER)
     assert resp["code"] == TIMEOUT and at == 8000
     assert len(venue.fills) == 1 and strays == [] and seen[0][0] == "place_order"

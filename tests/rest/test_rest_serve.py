@@ -15,7 +15,7 @@ from rest_kit import START_MS, make_host
 
 from sim.cli import main
 from sim.scans.synthetic import SyntheticConfig, SyntheticScanSource
-from sim.venue_server import ScanReplay
+from sim.harness.venue_server import ScanReplay
 
 SYNTHETIC = SyntheticConfig(n_scans=40, n_assets=2, stablecoins=False, start_ms=START_MS)
 

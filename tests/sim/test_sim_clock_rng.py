@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import simpy
 
-from sim.clock import Priority, wake_at
+from sim.kernel.clock import Priority, wake_at
 from sim.rng import RngStreams
 
 

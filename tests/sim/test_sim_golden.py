@@ -10,7 +10,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from sim.cli import main
-from sim.golden import check_golden
+from sim.harness.golden import check_golden
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pyarrow.parquet as pq
+import pytest
 
-from sim.scenario import parse_scenario
-from sim.world import simulate
+from sim.scenario import ScenarioError, parse_scenario
+from sim.harness.simulate import simulate
 
 LATENCY_MS = 250
 
@@ -22,7 +23,7 @@ def _run(tmp_path: Path, latency: dict) -> tuple[dict, list[dict], list[dict], l
 
 def test_orders_fill_at_venue_time_and_answer_after_the_round_trip(tmp_path: Path):
     summary, decisions, orders, fills = _run(tmp_path, {"per_kind": {"place_order": LATENCY_MS}})
-    assert summary["passed"] and summary["trades"] > 0
+    assert summary.passed and summary.trades > 0
     entered = {d["scan_number"]: d["ts_ms"] for d in decisions if d["action"] == "ENTER"}
     entries = [o for o in orders if o["purpose"] == "ENTRY"]
     assert len(entries) == len(entered)
@@ -38,4 +39,19 @@ def test_jitter_is_seeded(tmp_path: Path):
     a, *_ = _run(tmp_path / "a", {"default_ms": 20, "jitter_ms": 30})
     b, *_ = _run(tmp_path / "b", {"default_ms": 20, "jitter_ms": 30})
     c, *_ = _run(tmp_path / "c", {"default_ms": 0})
-    assert a["journal_sha256"] == b["journal_sha256"] != c["journal_sha256"]
+    assert a.journal_sha256 == b.journal_sha256 != c.journal_sha256
+
+
+def test_a_typo_in_a_request_kind_is_refused_with_its_key_path():
+    """``place_ordr`` would silently mean "the default latency"; like a fault spec's ``requests``,
+    the latency table takes request kinds only, and never a negative delay."""
+    base = {"name": "t", "data": {"kind": "synthetic", "config": {"n_scans": 100}}}
+    for latency, needle in (({"per_kind": {"place_ordr": 40}}, "latency.per_kind.place_ordr"),
+                            ({"per_kind": {"place_order": -5}}, "latency.per_kind.place_order")):
+        with pytest.raises(ScenarioError) as err:
+            parse_scenario({**base, "latency": latency}, "t.yaml")
+        assert needle in str(err.value)
+    with pytest.raises(ScenarioError) as err:
+        parse_scenario({**base, "faults": [{"kind": "lost_response", "rate": 0.1, "requests": ["place_ordr"]}]},
+                       "t.yaml")
+    assert "faults.0.requests.0" in str(err.value)

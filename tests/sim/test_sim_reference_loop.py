@@ -17,7 +17,7 @@ from exchange_mock import Venue, to_venue_symbol
 from exchange_mock.money import price_from_float
 from sim.scans.synthetic import SyntheticConfig, SyntheticScanSource
 from sim.scenario import parse_scenario
-from sim.world import simulate
+from sim.harness.simulate import simulate
 from violet_engine import Decision, DecisionEngine, Reject
 from violet_engine.execution_policy import entry_quantity
 from violet_engine.exits import ExitConfig, ExitEngine
@@ -103,4 +103,4 @@ def test_trade_for_trade(both):
 
 def test_final_wallet_to_the_last_digit(both):
     ref_trades, ref_wallet, _, summary = both
-    assert Decimal(summary["final_wallet"]) == ref_wallet
+    assert Decimal(summary.final_wallet) == ref_wallet

@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 from sim.scans.archive import write_archive
 from sim.scans.synthetic import SyntheticConfig, SyntheticScanSource
 from sim.scenario import parse_scenario
-from sim.world import simulate
+from sim.harness.simulate import simulate
 from violet_engine import ScanBatch
 
 
@@ -60,12 +60,12 @@ def test_rejected_scans_are_counted_and_journaled(tmp_path: Path):
     out = tmp_path / "run"
     out.mkdir()
     s = simulate(scenario, out_dir=out).summary
-    assert s["scans_in"] == 4000
-    assert s["rejected"] == 5
-    assert s["decided"] + s["no_signal"] + s["no_pick"] + s["rejected"] == 4000
+    assert s.scans_in == 4000
+    assert s.rejected == 5
+    assert s.decided + s.no_signal + s.no_pick + s.rejected == 4000
     rejects = pq.read_table(out / "rejects.parquet").to_pylist()
     assert [r["reason"] for r in rejects] == ["vel_div_not_finite", "price_negative", "price_zero",
                                              "price_not_finite", "ts_not_increasing"]
     assert rejects[1]["field"].startswith("prices.") and rejects[1]["value"] == "-1.0"
-    assert s["facts"]["rejects_by_reason"]["price_zero"] == 1
-    assert s["passed"]
+    assert s.facts.rejects_by_reason["price_zero"] == 1
+    assert s.passed

@@ -2,7 +2,7 @@
 
 Ray is an optional extra (``pip install 'violet-sim[ray]'``) imported only here, only when asked
 for. ``RAY_ADDRESS`` (or a running local cluster) says where to run; without one Ray starts a
-local instance. Every task runs ``sim.swarm.run_seed``, so results are identical to local runs.
+local instance. Every task runs ``sim.harness.swarm.run_seed``, so results are identical to local runs.
 """
 from __future__ import annotations
 

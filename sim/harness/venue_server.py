@@ -23,7 +23,7 @@ from exchange_mock.rest import DEMO_ACCOUNT, AccountsFileError, VenueHost, creat
 from sim.errors import UserError
 from violet_engine import ScanBatch
 
-log = logging.getLogger("sim.venue_server")
+log = logging.getLogger("sim.harness.venue_server")
 
 
 def wall_clock_ms() -> int:
@@ -120,7 +120,7 @@ def serve(*, host: str, port: int, scenario: Path | None, accounts: Path | None,
         # imported here: the scenario and source modules pull in the whole simulator, which an
         # admin-driven server does not need
         from sim.scenario import load_scenario
-        from sim.sources import open_source
+        from sim.scenario.sources import open_source
         spec = load_scenario(scenario)
         vhost = VenueHost(Venue(spec.venue), keys)
         replay = ScanReplay(vhost, open_source(spec.data, spec.seed).batches(), speed)

@@ -2,7 +2,7 @@
 
 As in TigerBeetle's VOPR and FoundationDB's simulation: a seed is a complete description of a
 run. ``swarm_variant(scenario, seed)`` turns a scenario into the run one seed makes (its faults
-drawn by ``sim.faults.config.swarm_faults``: a random subset of the scenario's fault classes at
+drawn by ``sim.faults.swarm_draw.swarm_faults``: a random subset of the scenario's fault classes at
 random rates), so ``violet-sim run FILE --seed N --swarm`` replays any swarm run exactly, failure
 included. After the first pass a fraction of the passing seeds (5% by default) is run again,
 elsewhere in the pool, and must give the same journal hash.
@@ -10,7 +10,7 @@ elsewhere in the pool, and must give the same journal hash.
 ``run_swarm`` is the API (``violet-sim swarm`` and certification call it). Results come back
 sorted by (scenario, seed), so the report does not depend on the number of workers or the order
 in which they finish. Backends: ``local`` (processes on this machine; ``workers=1`` runs in this
-process) and ``ray`` (``sim.swarm_ray``, an optional extra).
+process) and ``ray`` (``sim.harness.swarm_ray``, an optional extra).
 """
 from __future__ import annotations
 
@@ -23,11 +23,12 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from sim.errors import UserError
-from sim.expectations import Expectations
-from sim.faults.config import describe, injecting, swarm_faults
+from sim.scenario.expectations import Expectations
+from sim.faults.config import describe, injecting
+from sim.faults.swarm_draw import swarm_faults
 from sim.faults.probes import expected_probes
-from sim.scenario import Scenario, load_scenario
-
+from sim.scenario.schema import Scenario
+from sim.scenario import load_scenario
 BACKENDS = ("local", "ray")
 DEFAULT_RERUN_FRACTION = 0.05
 
@@ -186,7 +187,7 @@ class SwarmReport:
 # -- one run -------------------------------------------------------------------------------------
 def run_seed(scenario_file: str, seed: int) -> SeedResult:
     """Run one swarm seed (in whatever process the backend chose); never raises."""
-    from sim.world import simulate
+    from sim.harness.simulate import simulate
 
     name = Path(scenario_file).stem
     faults: tuple[str, ...] = ()
@@ -197,10 +198,9 @@ def run_seed(scenario_file: str, seed: int) -> SeedResult:
     except Exception as exc:  # a crash of the harness or the engine is a failed run, reported
         return SeedResult(scenario_file, name, seed, False, "", faults, error=f"{type(exc).__name__}: {exc}")
     return SeedResult(
-        scenario=scenario_file, name=name, seed=seed, passed=bool(s["passed"]), journal_sha256=s["journal_sha256"],
-        faults=faults, first_breach=s["breaches"][0] if s["breaches"] else None,
-        failed_expectations=tuple(e["name"] for e in s["expectations"] if not e["passed"]),
-        probes=dict(s["facts"]["probes"]))
+        scenario=scenario_file, name=name, seed=seed, passed=s.passed, journal_sha256=s.journal_sha256,
+        faults=faults, first_breach=s.breaches[0].as_dict() if s.breaches else None,
+        failed_expectations=tuple(c.name for c in s.failed_expectations), probes=dict(s.facts.probes))
 
 
 def _job(job: tuple[str, int]) -> SeedResult:
@@ -221,7 +221,7 @@ def _backend(name: str) -> Callable[[list[tuple[str, int]], int], Iterable[SeedR
     if name == "local":
         return _local
     if name == "ray":
-        from sim.swarm_ray import ray_map  # imports ray itself, lazily
+        from sim.harness.swarm_ray import ray_map  # imports ray itself, lazily
         return lambda jobs, workers: ray_map(_job, jobs, workers)
     raise UserError(f"unknown backend {name!r}: choose one of {', '.join(BACKENDS)}")
 

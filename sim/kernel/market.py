@@ -6,16 +6,21 @@ fills and funding carry the venue's time, not the time of the last scan.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Iterable, Mapping
+
+from sim.kernel.requests import SimulatedVenue
 
 
 class VenueMarket:
-    def __init__(self, venue: Any, start_ms: int) -> None:
+    """``listeners`` get the venue's private events of each update, in the order given."""
+
+    def __init__(self, venue: SimulatedVenue, start_ms: int,
+                 listeners: Iterable[Callable[[list[Any]], None]] = ()) -> None:
         self.venue = venue
         self.ts_ms = start_ms
         self._prices: Mapping[str, float] = {}
         self._marks: Mapping[str, float] | None = None
-        self.listeners: list[Callable[[list[Any]], None]] = []
+        self.listeners = tuple(listeners)
 
     def update(self, ts_ms: int, prices: Mapping[str, float], marks: Mapping[str, float] | None) -> None:
         """A scan reaches the venue; its private events (fills, funding, liquidations) go to listeners."""

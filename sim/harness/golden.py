@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 from sim.journal.schema import TABLES
 from sim.journal.writer import canonical
 from sim.scenario import load_scenario
-from sim.world import simulate
+from sim.harness.simulate import simulate
 
 SUMMARY_KEYS = ("scenario", "seed", "scans_in", "decided", "no_signal", "no_pick", "rejected", "gated",
                 "orders", "fills", "trades", "liquidations", "violations", "final_equity", "journal_sha256")
@@ -42,7 +42,7 @@ def _rows(run_dir: Path, table: str) -> Iterator[list[str]]:
 def _run(scenario_file: Path, work: Path) -> dict:
     scenario = load_scenario(scenario_file)
     result = simulate(scenario, out_dir=work)
-    return result.summary
+    return result.summary.to_dict()
 
 
 def write_golden(scenario_file: Path, golden_root: Path, project_root: Path) -> Path:

@@ -1,14 +1,18 @@
 """Expectations: assertions a scenario makes about its own run outputs.
 
-Each key of ``expect:`` in a scenario file is one check on the run's measured facts (the
-``facts`` section of ``summary.json``). A run passes when every stated expectation holds.
+Each key of ``expect:`` in a scenario file is one check on the run's measured facts
+(``sim.observe.facts.RunFacts``, the ``facts`` section of ``summary.json``). A run passes when
+every stated expectation holds.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Callable
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from sim.observe.facts import CheckResult, RunFacts
+
+Check = Callable[[Any, RunFacts], tuple[Any, bool]]
 
 
 class Expectations(BaseModel):
@@ -40,40 +44,28 @@ class Expectations(BaseModel):
     ledger_reconciled: bool | None = None
 
 
-@dataclass(frozen=True)
-class CheckResult:
-    name: str
-    expected: Any
-    measured: Any
-    passed: bool
-
-    def line(self) -> str:
-        mark = "ok  " if self.passed else "FAIL"
-        return f"{mark} {self.name}: expected {self.expected}, measured {self.measured}"
+def _eq(key: str) -> Check:
+    return lambda want, f: (getattr(f, key), getattr(f, key) == want)
 
 
-def _eq(key: str) -> Callable[[Any, dict], tuple[Any, bool]]:
-    return lambda want, f: (f[key], f[key] == want)
+def _le(key: str) -> Check:
+    return lambda want, f: (getattr(f, key), getattr(f, key) <= want)
 
 
-def _le(key: str) -> Callable[[Any, dict], tuple[Any, bool]]:
-    return lambda want, f: (f[key], f[key] <= want)
+def _ge(key: str) -> Check:
+    return lambda want, f: (getattr(f, key), getattr(f, key) >= want)
 
 
-def _ge(key: str) -> Callable[[Any, dict], tuple[Any, bool]]:
-    return lambda want, f: (f[key], f[key] >= want)
+def _subset(key: str) -> Check:
+    return lambda want, f: (getattr(f, key), set(getattr(f, key)) <= set(want))
 
 
-def _subset(key: str) -> Callable[[Any, dict], tuple[Any, bool]]:
-    return lambda want, f: (f[key], set(f[key]) <= set(want))
-
-
-def _flag_zero(key: str) -> Callable[[Any, dict], tuple[Any, bool]]:
+def _flag_zero(key: str) -> Check:
     """A boolean expectation that holds when the counted breaches are zero."""
-    return lambda want, f: (f[key], (f[key] == 0) == want)
+    return lambda want, f: (getattr(f, key), (getattr(f, key) == 0) == want)
 
 
-_SCALAR: dict[str, Callable[[Any, dict], tuple[Any, bool]]] = {
+_SCALAR: dict[str, Check] = {
     "max_open_positions": _le("max_open_positions"),
     "exchange_leverage_in": _subset("exchange_leverages"),
     "stablecoin_decisions": _eq("stablecoin_decisions"),
@@ -98,7 +90,7 @@ _AT_LEAST = {"min_gated": "gated_by_reason", "min_rejects": "rejects_by_reason",
              "min_probes": "probes"}
 
 
-def evaluate(expect: Expectations, facts: dict[str, Any]) -> list[CheckResult]:
+def evaluate(expect: Expectations, facts: RunFacts) -> list[CheckResult]:
     """Every stated expectation checked against the run's facts, in declaration order."""
     results: list[CheckResult] = []
     for name, check in _SCALAR.items():
@@ -109,6 +101,6 @@ def evaluate(expect: Expectations, facts: dict[str, Any]) -> list[CheckResult]:
         results.append(CheckResult(name, want, measured, bool(ok)))
     for name, key in _AT_LEAST.items():
         for sub, want in getattr(expect, name).items():
-            got = facts[key].get(sub, 0)
+            got = getattr(facts, key).get(sub, 0)
             results.append(CheckResult(f"{name}.{sub}", f">= {want}", got, got >= want))
     return results

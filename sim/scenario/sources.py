@@ -5,9 +5,7 @@ from sim.scans.archive import ParquetScanSource
 from sim.scans.candles import CandleScanSource
 from sim.scans.source import ScanSource
 from sim.scans.synthetic import SyntheticScanSource
-from sim.scenario import CandleData, ClickHouseData, DataSource, ParquetData, SyntheticData
-
-
+from sim.scenario.schema import CandleData, ClickHouseData, DataSource, ParquetData, SyntheticData
 def open_source(data: DataSource, seed: int) -> ScanSource:
     """The scan source a scenario names; the run seed also seeds synthetic data."""
     if isinstance(data, ParquetData):

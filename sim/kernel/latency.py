@@ -5,17 +5,22 @@ per-kind base plus seeded jitter, so that latency shapes order timing reproducib
 """
 from __future__ import annotations
 
+from typing import Annotated
+
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+from sim.kernel.requests import RequestKind
+
 
 class LatencyConfig(BaseModel):
-    """Base one-way latency in ms (default and per request kind) and uniform jitter in ms."""
+    """Base one-way latency in ms (default and per request kind) and uniform jitter in ms. A key
+    of ``per_kind`` that is not a request kind is refused (a typo would silently mean "default")."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     default_ms: int = Field(default=0, ge=0)
-    per_kind: dict[str, int] = Field(default_factory=dict)
+    per_kind: dict[RequestKind, Annotated[int, Field(ge=0)]] = Field(default_factory=dict)
     jitter_ms: int = Field(default=0, ge=0)
 
 
@@ -24,7 +29,7 @@ class LatencyModel:
         self.config = config
         self._rng = rng
 
-    def one_way(self, kind: str) -> int:
+    def one_way(self, kind: RequestKind) -> int:
         base = self.config.per_kind.get(kind, self.config.default_ms)
         if self.config.jitter_ms:
             base += int(self._rng.integers(0, self.config.jitter_ms + 1))

@@ -16,7 +16,7 @@ import numpy as np
 import simpy
 
 from exchange_mock import to_venue_symbol
-from sim.clock import Priority, wake_at, wake_after
+from sim.kernel.clock import Priority, wake_at, wake_after
 from violet_engine import DecisionEngine, ScanBatch
 from violet_engine.decision_batch import OUTCOME_CODE, DecisionBatch
 from violet_engine.types import Outcome

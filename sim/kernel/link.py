@@ -15,15 +15,17 @@ that arrives after the caller gave up, or a second copy of one, is handed to ``o
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Generator, Protocol
+from typing import Any, Callable, Generator, Iterable, Protocol
 
 import simpy
 
 from exchange_mock.errors import Code
-from sim.clock import Priority, wake_after, wake_at
-from sim.latency import LatencyModel
+from sim.kernel.clock import Priority, wake_after, wake_at
+from sim.kernel.latency import LatencyModel
+from sim.kernel.messages import StrayResponse
+from sim.kernel.requests import Envelope, RequestKind, VenueEndpoints, VenueState, send
 
-Envelope = dict[str, Any]
+Observer = Callable[[RequestKind, dict[str, Any], Envelope], None]
 
 #: Codes the link itself answers with (never the venue's): the outcome is unknown / nothing was sent.
 TIMEOUT = -1
@@ -63,43 +65,55 @@ class Transport:
 class LinkFaults(Protocol):
     transport: Transport
 
-    def fate(self, kind: str, params: dict[str, Any]) -> Fate: ...
+    def fate(self, kind: RequestKind, params: dict[str, Any]) -> Fate: ...
 
-    def timed_out(self, kind: str, params: dict[str, Any]) -> None: ...
+    def timed_out(self, kind: RequestKind, params: dict[str, Any]) -> None: ...
 
 
-@dataclass(frozen=True)
-class StrayResponse:
-    """An answer that reached the engine when no request was waiting for it (late or duplicate)."""
+class AccountStream:
+    """The venue's private account stream as the engine reads it: the fills since its last look
+    (a live engine gets the same from BingX's account stream). One reader: the trade book."""
 
-    request_id: int
-    kind: str
-    response: Envelope
+    def __init__(self, venue: VenueState) -> None:
+        self._venue = venue
+        self._seen = 0
+
+    def take(self) -> list[Any]:
+        fills = self._venue.fills
+        new = fills[self._seen:]
+        self._seen = len(fills)
+        return new
 
 
 class VenueLink:
-    """Carries requests to ``venue`` (an object whose methods are the endpoints) and responses back.
+    """Carries requests to ``venue`` and responses back; the engine's account stream too.
 
     ``observers`` are called as ``observe(kind, params, response)`` at the instant the venue
     executes a request (so they see the venue's state right after it, even when the answer is
-    later lost); ``params`` carry the request's ``timestamp`` (send time), as a BingX client signs it.
+    later lost); ``params`` carry the request's ``timestamp`` (send time), as a BingX client signs
+    it. ``on_send(kind)`` sees every request, whether it arrives or not; ``on_stray`` gets the
+    answers that arrive when nobody waits for them; ``venue_clock(now)`` moves the venue's clock to
+    a request's arrival time.
     """
 
-    def __init__(self, env: simpy.Environment, venue: Any, latency: LatencyModel,
-                 faults: LinkFaults | None = None, *, venue_clock: Callable[[int], None] = lambda now: None) -> None:
+    def __init__(self, env: simpy.Environment, venue: VenueEndpoints, stream: AccountStream, latency: LatencyModel,
+                 faults: LinkFaults | None = None, *, venue_clock: Callable[[int], None],
+                 observers: Iterable[Observer] = (), on_send: Callable[[RequestKind], None] = lambda kind: None,
+                 on_stray: Callable[[StrayResponse], None] = lambda stray: None) -> None:
         self.env = env
         self.venue = venue
+        self.stream = stream
         self.latency = latency
         self.faults = faults
-        self.venue_clock = venue_clock  # moves the venue's clock to a request's arrival time
+        self.venue_clock = venue_clock
         self.in_flight = 0
         self.requests = 0
-        self.observers: list[Callable[[str, dict[str, Any], Envelope], None]] = []
-        self.on_stray: Callable[[StrayResponse], None] = lambda stray: None
-        self.on_send: Callable[[str], None] = lambda kind: None  # every request, whether it arrives or not
+        self.observers = tuple(observers)
+        self.on_stray = on_stray
+        self.on_send = on_send
 
-    def call(self, kind: str, **params: Any) -> Generator[simpy.Event, Any, Envelope]:
-        """``resp = yield from link.call("place_order", symbol=..., ...)``."""
+    def call(self, kind: RequestKind, **params: Any) -> Generator[simpy.Event, Any, Envelope]:
+        """``resp = yield from link.call(RequestKind.PLACE_ORDER, symbol=..., ...)``."""
         self.in_flight += 1
         self.requests += 1
         params["timestamp"] = self.env.now
@@ -119,14 +133,14 @@ class VenueLink:
             self.in_flight -= 1
         return resp
 
-    def _execute(self, kind: str, params: dict[str, Any]) -> Envelope:
+    def _execute(self, kind: RequestKind, params: dict[str, Any]) -> Envelope:
         self.venue_clock(self.env.now)
-        resp = getattr(self.venue, kind)(**params)
+        resp = send(self.venue, kind, params)
         for observe in self.observers:
             observe(kind, params, resp)
         return resp
 
-    def _arrive(self, kind: str, params: dict[str, Any], fate: Fate) -> Envelope:
+    def _arrive(self, kind: RequestKind, params: dict[str, Any], fate: Fate) -> Envelope:
         """The request reaches the venue's gateway now."""
         assert self.faults is not None
         if fate.refuse is not None:
@@ -138,7 +152,7 @@ class VenueLink:
             resp = self._execute(kind, params)
         return resp
 
-    def _faulty_call(self, request_id: int, kind: str, params: dict[str, Any]) -> Generator[simpy.Event, Any, Envelope]:
+    def _faulty_call(self, request_id: int, kind: RequestKind, params: dict[str, Any]) -> Generator[simpy.Event, Any, Envelope]:
         """The request's whole timeline is known when it is sent (latencies and fate); the caller
         waits for the answer or for its timeout, whichever comes first."""
         assert self.faults is not None
@@ -170,7 +184,7 @@ class VenueLink:
         self.faults.timed_out(kind, params)
         return transport_error(TIMEOUT, f"no response within {transport.response_timeout_ms} ms: outcome unknown")
 
-    def _travel(self, request_id: int, kind: str, params: dict[str, Any], fate: Fate, arrive: int,
+    def _travel(self, request_id: int, kind: RequestKind, params: dict[str, Any], fate: Fate, arrive: int,
                 answered: int | None) -> Generator[simpy.Event, Any, None]:
         """A request still on its way after its caller gave up."""
         yield wake_at(self.env, arrive, Priority.VENUE)
@@ -178,6 +192,6 @@ class VenueLink:
         if answered is not None:
             yield from self._stray(request_id, kind, answered, resp)
 
-    def _stray(self, request_id: int, kind: str, at_ms: int, resp: Envelope) -> Generator[simpy.Event, Any, None]:
+    def _stray(self, request_id: int, kind: RequestKind, at_ms: int, resp: Envelope) -> Generator[simpy.Event, Any, None]:
         yield wake_at(self.env, at_ms, Priority.VENUE)
         self.on_stray(StrayResponse(request_id, kind, dict(resp)))

@@ -1,0 +1,30 @@
+"""Execution's settings, as a scenario's ``execution:`` section gives them."""
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from violet_engine.execution_policy import V4Config
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class MakerConfig(_Strict):
+    """Entry order style: taker market (default) or post-only at the best ask with a timeout."""
+
+    mode: Literal["market", "post_only"] = "market"
+    timeout_ms: int = Field(default=15_000, gt=0)
+    fallback: Literal["market", "skip"] = "market"
+
+
+class ExecutionConfig(_Strict):
+    capital: float = Field(default=10_000.0, gt=0)
+    margin_type: Literal["ISOLATED", "CROSSED"] = "ISOLATED"
+    v4: V4Config = V4Config()
+    maker: MakerConfig = MakerConfig()
+    equity_interval_ms: int = Field(default=300_000, gt=0)
+    max_decision_age_ms: int = Field(default=5_000, gt=0, description=(
+        "a decision older than this when execution gets to it (lag: retries, a restart) is gated stale_data"))

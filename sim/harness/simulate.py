@@ -1,0 +1,250 @@
+"""One simulation run, wired in one place so that the data flow reads top to bottom:
+
+    scans -> [data faults] -> feed (engine decides each batch) -> execution -> venue link -> venue
+                                                                     |       [venue faults]
+                                                [engine host: crash/restart]|-> recorder -> journal
+                                                                     monitor (invariants) <-|
+
+``simulate`` builds the processes, runs simpy until the feed is exhausted, settles what is still in
+flight, then checks the end-of-run invariants and the scenario's expectations. A scenario's faults
+(``sim.faults``) stop when the data ends; the settle window is then their quiet period. Every
+observer is handed to what it observes when that is built; nothing is attached afterwards.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from importlib import metadata
+from itertools import chain
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import simpy
+
+from exchange_mock import Venue, VenueConfig
+from sim.execution.host import EngineHost
+from sim.execution.memory import EngineMemory
+from sim.execution.trader import Execution
+from sim.faults.config import describe
+from sim.faults.plan import FaultPlan
+from sim.journal.writer import RunJournal
+from sim.kernel.clock import Priority, wake_at
+from sim.kernel.feed import ScanFeed
+from sim.kernel.latency import LatencyModel
+from sim.kernel.link import AccountStream, VenueLink
+from sim.kernel.market import VenueMarket
+from sim.kernel.messages import Operator, OperatorKind, VenueEvents
+from sim.observe.facts import CheckResult, RunFacts, RunSummary
+from sim.observe.monitor import InvariantMonitor, RunawayRun
+from sim.observe.recorder import Recorder
+from sim.progress import Progress
+from sim.rng import RngStreams
+from sim.scenario.expectations import evaluate
+from sim.scenario.schema import Scenario
+from sim.scenario.sources import open_source
+from violet_engine import DecisionEngine, ScanBatch
+from violet_engine.cadence import Cadence
+from violet_engine.execution_policy import DAY_MS
+
+SETTLE_MS = 120_000
+PACKAGES = ("violet-sim", "simpy", "numpy", "pyarrow", "pydantic")
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What one run gives back: its summary, the expectation checks, and its run directory (when
+    it wrote one). ``trades`` and the other tables are Arrow tables (``.to_pandas()`` if pandas is
+    installed)."""
+
+    summary: RunSummary
+    checks: list[CheckResult]
+    out_dir: Path | None = None
+
+    @property
+    def passed(self) -> bool:
+        return self.summary.passed
+
+    @property
+    def facts(self) -> RunFacts:
+        return self.summary.facts
+
+    def table(self, name: str) -> pa.Table:
+        """One journal table of the run (``decisions``, ``orders``, ``fills``, ``trades``, ...)."""
+        if self.out_dir is None:
+            raise ValueError("this run wrote no tables: pass out_dir to simulate()")
+        return pq.read_table(self.out_dir / f"{name}.parquet")
+
+    @property
+    def trades(self) -> pa.Table:
+        return self.table("trades")
+
+
+def config_hash(scenario: Scenario, seed: int) -> str:
+    """sha256 of the scenario's canonical JSON and the seed: what a run's outputs depend on."""
+    doc = scenario.model_dump(mode="json")
+    doc["seed"] = seed
+    return hashlib.sha256(json.dumps(doc, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def versions() -> dict[str, str]:
+    found = {"python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            found[name] = "unknown"
+    return found
+
+
+def venue_config(scenario: Scenario, funding: dict, streams: RngStreams,
+                 fill_model: dict[str, Any] | None = None) -> VenueConfig:
+    """The venue as the scenario configures it, funded with ``execution.capital``. Unless the
+    scenario says otherwise, its id seed derives from the run seed, and funding follows the
+    source's recorded series (rate 0 where a source has none, so that default runs compare trade
+    for trade with a plain reference loop). A partial-fill fault sets ``fill_model``."""
+    cfg = scenario.venue
+    update: dict[str, Any] = {"initial_balance": Decimal(repr(scenario.execution.capital))}
+    if fill_model is not None:
+        update["fill"] = fill_model
+    if "seed" not in cfg.model_fields_set:
+        update["seed"] = streams.child_seed("venue") % (2**31)
+    if "funding" not in cfg.model_fields_set:
+        update["funding"] = {"kind": "series", "series": funding, "default_rate": "0"}
+    return VenueConfig.model_validate({**cfg.model_dump(), **update})
+
+
+def _peek(batches: Iterator[ScanBatch]) -> tuple[int | None, Iterator[ScanBatch]]:
+    """The first scan's time (the simulation's start) without losing the first batch."""
+    for first in batches:
+        if len(first):
+            return int(first.ts_ms[0]), chain([first], batches)
+    return None, iter(())
+
+
+class _Run:
+    """The processes of one run, each given its observers as it is built."""
+
+    def __init__(self, scenario: Scenario, seed: int, journal: RunJournal | None, out_dir: Path | None,
+                 progress: Progress | None) -> None:
+        self.scenario, self.seed, self.progress = scenario, seed, progress
+        streams = RngStreams(seed)
+        source = open_source(scenario.data, seed)
+        if progress is not None:
+            progress.start(source.num_scans)
+        self.start_ms, batches = _peek(source.batches())
+        env = self.env = simpy.Environment(initial_time=self.start_ms or 0)
+        plan = self.plan = FaultPlan(scenario.faults, streams, self.start_ms or 0)
+        venue = self.venue = Venue(venue_config(scenario, source.funding, streams, plan.fill_model))
+        engine = DecisionEngine(scenario.engine)
+        if out_dir is not None:
+            out_dir.mkdir(parents=True, exist_ok=True)
+        self.journal = journal or RunJournal(out_dir)
+        self.recorder = Recorder(env, venue, self.journal, scenario.execution.equity_interval_ms)
+        self.memory = EngineMemory()
+        monitor = self.monitor = InvariantMonitor(
+            env, venue, scenario.engine.leverage.cap, v4=scenario.execution.v4,
+            max_decision_age_ms=scenario.execution.max_decision_age_ms, corrupted=plan.data.corrupted,
+            day_pnl=lambda day: self.memory.day_pnl(day, DAY_MS), probe=plan.probes.hit)
+        self.market = VenueMarket(venue, env.now, listeners=(lambda events: self.host.deliver(VenueEvents(events)),
+                                                             monitor.after_market))
+        self.link = VenueLink(env, venue, AccountStream(venue),
+                              LatencyModel(scenario.latency, streams.stream("latency")),
+                              plan.link_faults(lambda: env.now, monitor.on_unknown), venue_clock=self.market.sync,
+                              observers=(monitor.after_response,), on_send=monitor.on_request,
+                              on_stray=lambda stray: self.host.deliver(stray))
+        self.host = EngineHost(env, lambda: self._execution(engine), plan.probes.hit, plan.crash_source())
+        self.feed = ScanFeed(env, plan.scans(batches), engine, self._market_update, self.host.deliver,
+                             self.host.busy, self._on_batch)
+
+    def _execution(self, engine: DecisionEngine) -> Execution:
+        """A new engine process state (the first, or one restarted after a crash)."""
+        sc = self.scenario
+        return Execution(self.env, self.link, sc.execution, sc.engine.leverage, engine.organs.exits,
+                         Cadence(sc.engine.cadence), self.recorder, self.memory, probe=self.plan.probes.hit,
+                         on_reconciled=self.monitor.after_reconcile)
+
+    def _on_batch(self, batch: ScanBatch, decisions: Any) -> None:
+        self.recorder.on_batch(batch, decisions)
+        self.monitor.on_batch(batch, decisions)
+        if self.progress is not None:
+            self.progress.advance(len(batch))
+
+    def _market_update(self, ts_ms: int, prices: Any, marks: Any) -> None:
+        self.plan.data.at_market(ts_ms, self.venue.open_position_count() > 0)
+        self.market.update(ts_ms, prices, marks)
+
+    def run(self) -> None:
+        """Everything starts in a fixed order (simpy breaks ties by insertion), runs until the data
+        ends, then settles for the quiet period."""
+        env, plan = self.env, self.plan
+        self.recorder.start()
+        self.host.start()
+        for ev in self.scenario.events:
+            command = Operator(OperatorKind(ev.kind), ev.action, ev.quantum)
+            env.process(_operator(env, ev.at(self.start_ms or 0), command, self.host.deliver))
+        plan.start(env, self.journal, self.host.deliver)
+        feed_done = env.process(self.feed.run())
+        try:
+            env.run(until=feed_done)
+            plan.quiet()
+            env.run(until=env.now + (plan.settle_ms if plan.enabled else SETTLE_MS))
+        except RunawayRun:
+            pass  # recorded as a breach of "the run terminates"
+
+    def conclude(self) -> tuple[RunSummary, list[CheckResult]]:
+        """The end-of-run invariants, the journal closed, the expectations checked."""
+        plan, monitor, host = self.plan, self.monitor, self.host
+        facts = replace(self.recorder.facts(), probes=plan.probes.as_dict())
+        scans_in = self.feed.scans_in
+        outcomes = facts.decided + facts.no_signal + facts.no_pick + facts.rejected
+        monitor.at_end(scans_in, outcomes, facts.trades, None if host.down else host.current)
+        if plan.data.source_scans:
+            monitor.check_scan_sources(plan.data.source_scans, scans_in, plan.data.dropped, plan.data.duplicated)
+        if plan.enabled:
+            facts = replace(facts, faults=_fault_facts(plan, scans_in, host, monitor))
+        journal_hash = self.journal.close()
+        if plan.sink is not None:
+            monitor.check_journal_delivery(plan.sink.close(), self.journal.counts)
+        facts = replace(facts, violations=len(monitor.breaches), ledger_reconciled=self.venue.reconcile().ok)
+        checks = evaluate(self.scenario.expect, facts)
+        snap = self.venue.account_snapshot()
+        summary = RunSummary(
+            scenario=self.scenario.name, seed=self.seed, scans_in=scans_in, facts=facts,
+            final_equity=str(snap["equity"]), final_wallet=str(snap["wallet"]), journal_sha256=journal_hash,
+            passed=not monitor.breaches and all(c.passed for c in checks), expectations=checks,
+            breaches=list(monitor.breaches), config_hash=config_hash(self.scenario, self.seed), versions=versions())
+        return summary, checks
+
+
+def simulate(scenario: Scenario, *, seed: int | None = None, out_dir: str | Path | None = None,
+             progress: Progress | None = None, journal: RunJournal | None = None) -> RunResult:
+    """Run one scenario; writes the run directory (tables and ``summary.json``) when ``out_dir``
+    is given."""
+    seed = scenario.seed if seed is None else seed
+    out_dir = Path(out_dir) if out_dir is not None else None
+    run = _Run(scenario, seed, journal, out_dir, progress)
+    run.run()
+    summary, checks = run.conclude()
+    if out_dir is not None:
+        (out_dir / "summary.json").write_text(json.dumps(summary.to_dict(), indent=2, sort_keys=False,
+                                                         default=str) + "\n")
+    return RunResult(summary, checks, out_dir)
+
+
+def _operator(env: simpy.Environment, at_ms: int, command: Operator, deliver: Callable[[Any], None]) -> Any:
+    yield wake_at(env, max(at_ms, env.now), Priority.OPERATOR)
+    deliver(command)
+
+
+def _fault_facts(plan: FaultPlan, scans_in: int, host: EngineHost, monitor: InvariantMonitor) -> dict[str, Any]:
+    """What the faults did, for the summary."""
+    data = plan.data
+    return {"injected": describe(plan.faults), "source_scans": data.source_scans or scans_in,
+            "scans_dropped": data.dropped, "scans_duplicated": data.duplicated,
+            "scans_corrupted": len(data.corrupted), "engine_restarts": host.restarts,
+            "link_requests": monitor.requests}

@@ -1,0 +1,52 @@
+"""Reading scenario files: YAML validated by pydantic, with errors that name the path of the bad key."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from sim.errors import ScenarioError
+from sim.faults.config import FAULT_KINDS
+from sim.scenario.schema import ParquetData, Scenario
+
+
+_UNION_TAGS = frozenset(("parquet", "synthetic", "candles", "clickhouse", *FAULT_KINDS))
+
+
+def _loc(loc: tuple[Any, ...]) -> str:
+    """The path of a bad key, without pydantic's union tags (``faults.2.rate``, not ``faults.2.reject.rate``)."""
+    parts = [str(p) for p in loc if not (isinstance(p, str) and p in _UNION_TAGS)]
+    return ".".join(parts) or "<root>"
+
+
+def parse_scenario(raw: Any, origin: str, base_dir: Path | None = None) -> Scenario:
+    """Validate a parsed YAML document; relative data paths resolve against ``base_dir``."""
+    if not isinstance(raw, dict):
+        raise ScenarioError(f"{origin}: expected a mapping at the top level, got {type(raw).__name__}")
+    try:
+        scenario = Scenario.model_validate(raw)
+    except ValidationError as exc:
+        lines = [f"{origin}: {_loc(e['loc'])}: {e['msg']} (got {e.get('input')!r})" for e in exc.errors()]
+        raise ScenarioError("\n".join(lines)) from None
+    data = scenario.data
+    if isinstance(data, ParquetData) and base_dir is not None and not Path(data.path).is_absolute():
+        data = data.model_copy(update={"path": str((base_dir / data.path).resolve())})
+    return scenario.model_copy(update={"data": data, "source_path": origin})
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate a scenario file; any problem raises ScenarioError naming the file."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ScenarioError(f"{p}: cannot read ({exc.strerror})") from None
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise ScenarioError(f"{p}:{where} not valid YAML ({getattr(exc, 'problem', exc)})") from None
+    return parse_scenario(raw, str(p), p.parent)

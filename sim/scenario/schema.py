@@ -1,0 +1,94 @@
+"""The scenario schema: one pydantic model per section of a scenario file.
+
+A scenario says where the scans come from, the seed, how the engine, execution and venue are
+configured, what operator events and faults happen when, and what must be true of the outputs.
+"""
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from exchange_mock import VenueConfig
+from sim.execution.config import ExecutionConfig
+from sim.scenario.expectations import Expectations
+from sim.faults.config import FaultSpec
+from sim.kernel.latency import LatencyConfig
+from sim.scans.synthetic import SyntheticConfig
+from violet_engine import EngineConfig
+from violet_engine.cadence import Quantum
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ParquetData(_Strict):
+    kind: Literal["parquet"]
+    path: str
+    batch_size: int = Field(default=65_536, gt=0)
+
+
+class SyntheticData(_Strict):
+    kind: Literal["synthetic"]
+    config: SyntheticConfig = SyntheticConfig()
+    batch_size: int = Field(default=65_536, gt=0)
+
+
+class CandleData(_Strict):
+    kind: Literal["candles"]
+    dataset: Literal["A", "B", "C"]
+    assets: tuple[str, ...] | None = None
+    start: str | None = None
+    end: str | None = None
+    vel_div: Literal["proxy", "synthetic"] = "proxy"
+    batch_size: int = Field(default=65_536, gt=0)
+
+
+class ClickHouseData(_Strict):
+    kind: Literal["clickhouse"]
+    dsn: str
+    dataset: str = "default"
+    start: str | None = None
+    end: str | None = None
+    batch_size: int = Field(default=65_536, gt=0)
+
+
+DataSource = Annotated[Union[ParquetData, SyntheticData, CandleData, ClickHouseData], Field(discriminator="kind")]
+
+
+class OperatorEvent(_Strict):
+    """Something an operator does at a given time (absolute, or after the first scan): halt
+    (forces the position flat and stops entries), resume, or a new cadence quantum for an action."""
+
+    at_ts_ms: int | None = None
+    after_start_ms: int | None = Field(default=None, ge=0)
+    kind: Literal["hibernate", "resume", "cadence"]
+    action: Literal["decide", "enter", "exit_check", "journal_flush"] | None = None
+    quantum: Quantum | None = None
+
+    @model_validator(mode="after")
+    def _when_and_what(self) -> "OperatorEvent":
+        if (self.at_ts_ms is None) == (self.after_start_ms is None):
+            raise ValueError("give exactly one of at_ts_ms or after_start_ms")
+        if self.kind == "cadence" and (self.action is None or self.quantum is None):
+            raise ValueError("a cadence event needs action and quantum (e.g. {every: 3, unit: scan})")
+        return self
+
+    def at(self, start_ms: int) -> int:
+        return self.at_ts_ms if self.at_ts_ms is not None else start_ms + int(self.after_start_ms or 0)
+
+
+class Scenario(_Strict):
+    name: str
+    description: str = ""
+    seed: int = Field(default=0, ge=0)
+    data: DataSource
+    engine: EngineConfig = EngineConfig()
+    execution: ExecutionConfig = ExecutionConfig()
+    venue: VenueConfig = VenueConfig()
+    latency: LatencyConfig = LatencyConfig()
+    events: tuple[OperatorEvent, ...] = ()
+    faults: tuple[FaultSpec, ...] = ()
+    expect: Expectations = Expectations()
+    source_path: str | None = Field(default=None, exclude=True)
