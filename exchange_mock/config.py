@@ -47,6 +47,11 @@ class VenueConfig(BaseModel):
     default_margin_type: Literal["ISOLATED", "CROSSED"] = "ISOLATED"
     dual_side_position: bool = False
     contracts_dir: Path | None = None
+    #: What a run does with a traded symbol the contract table lacks: stop at start (``fail``), or
+    #: give it a template contract derived from its first price (``template``, listed in the summary).
+    unknown_symbols: Literal["fail", "template"] = "fail"
+    #: Template contracts to add (venue symbol -> reference price), filled in by the simulator.
+    templates: dict[str, Decimal] = Field(default_factory=dict)
     fee: FeeChoice = Field(default_factory=ContractFees)
     funding: FundingChoice = Field(default_factory=ConstantFunding)
     spread: SpreadChoice = Field(default_factory=ConstantSpread)

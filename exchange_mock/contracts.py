@@ -154,11 +154,37 @@ def _load_ladders(rows: list[dict[str, str]]) -> dict[str, tuple[MaintTier, ...]
     return {name: tuple(tiers) for name, tiers in ladders.items()}
 
 
-def load_contracts(directory: Path | None = None) -> dict[str, Contract]:
-    """All contracts by venue symbol, from ``directory`` or the bundled tables."""
+TEMPLATE_LADDER = "L50"
+TEMPLATE_NOTE = "template: tick for 5 significant digits at the first price, step*price<=5 USDT, tiers L50"
+
+
+def template_row(symbol: str, price: Decimal) -> dict[str, str]:
+    """A contract row for a symbol the table lacks, the way the bundled template rows were made:
+    a tick giving 5 significant digits at ``price``, the largest power-of-ten step worth at most
+    5 USDT, minimum 2 USDT, 50x, BingX's standard fees, the L50 ladder."""
+    if not price.is_finite() or price <= 0:
+        raise ValueError(f"{symbol}: a template contract needs a positive first price, got {price}")
+    digits = price.adjusted()          # floor(log10(price)), exact
+    price_precision = max(0, 4 - digits)
+    quantity_precision = 0
+    while Decimal(1).scaleb(-quantity_precision) * price > 5:
+        quantity_precision += 1
+    step = Decimal(1).scaleb(-quantity_precision)
+    return {"symbol": symbol, "pricePrecision": str(price_precision), "quantityPrecision": str(quantity_precision),
+            "tradeMinQuantity": str(step), "tradeMinUSDT": "2", "maxLongLeverage": "50", "maxShortLeverage": "50",
+            "makerFeeRate": "0.0002", "takerFeeRate": "0.0005", "tiers": TEMPLATE_LADDER, "source": "template",
+            "note": f"{TEMPLATE_NOTE} ({price})"}
+
+
+def load_contracts(directory: Path | None = None, templates: dict[str, Decimal] | None = None) -> dict[str, Contract]:
+    """All contracts by venue symbol, from ``directory`` or the bundled tables, plus a template
+    contract for each symbol of ``templates`` (symbol -> reference price) the tables lack."""
     ladders = _load_ladders(_read_rows(directory, "maint_tiers.csv"))
     contracts: dict[str, Contract] = {}
-    for index, row in enumerate(_read_rows(directory, "contracts.csv"), start=1):
+    rows = _read_rows(directory, "contracts.csv")
+    known = {row["symbol"] for row in rows}
+    rows += [template_row(s, p) for s, p in sorted((templates or {}).items()) if s not in known]
+    for index, row in enumerate(rows, start=1):
         contract = Contract(
             symbol=row["symbol"],
             asset=row["symbol"].split("-")[0],

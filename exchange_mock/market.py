@@ -34,7 +34,7 @@ def _usable(x: object) -> bool:
 class Market:
     def __init__(self, config: VenueConfig) -> None:
         self.config = config
-        self.contracts: dict[str, Contract] = load_contracts(config.contracts_dir)
+        self.contracts: dict[str, Contract] = load_contracts(config.contracts_dir, config.templates)
         self.ids = IdSource(config.seed)
         self.matcher = Matcher(config.spread, config.slippage, config.fill, config.fee,
                                random.Random(f"exchange_mock/fill/{config.seed}"))

@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from sim.cli import certify, db, explain, golden, run, scans, study, venue
+from sim.cli import certify, contracts, db, explain, golden, run, scans, study, venue
 from sim.cli import swarm
 
 
@@ -41,3 +41,4 @@ main.add_command(study.study)
 main.add_command(certify.certify)
 main.add_command(venue.venue)
 main.add_command(swarm.swarm)
+main.add_command(contracts.contracts)

@@ -32,6 +32,7 @@ from sim.execution.memory import EngineMemory
 from sim.execution.trader import Execution
 from sim.faults.config import describe
 from sim.faults.plan import FaultPlan
+from sim.harness.contracts_check import templates_for
 from sim.journal.writer import RunJournal
 from sim.kernel.clock import Priority, wake_at
 from sim.kernel.feed import ScanFeed
@@ -102,7 +103,7 @@ def versions() -> dict[str, str]:
 
 
 def venue_config(scenario: Scenario, funding: dict, streams: RngStreams,
-                 fill_model: dict[str, Any] | None = None) -> VenueConfig:
+                 fill_model: dict[str, Any] | None = None, templates: dict[str, Decimal] | None = None) -> VenueConfig:
     """The venue as the scenario configures it, funded with ``execution.capital``. Unless the
     scenario says otherwise, its id seed derives from the run seed, and funding follows the
     source's recorded series (rate 0 where a source has none, so that default runs compare trade
@@ -111,6 +112,8 @@ def venue_config(scenario: Scenario, funding: dict, streams: RngStreams,
     update: dict[str, Any] = {"initial_balance": Decimal(repr(scenario.execution.capital))}
     if fill_model is not None:
         update["fill"] = fill_model
+    if templates:
+        update["templates"] = templates
     if "seed" not in cfg.model_fields_set:
         update["seed"] = streams.child_seed("venue") % (2**31)
     if "funding" not in cfg.model_fields_set:
@@ -118,11 +121,11 @@ def venue_config(scenario: Scenario, funding: dict, streams: RngStreams,
     return VenueConfig.model_validate({**cfg.model_dump(), **update})
 
 
-def _peek(batches: Iterator[ScanBatch]) -> tuple[int | None, Iterator[ScanBatch]]:
-    """The first scan's time (the simulation's start) without losing the first batch."""
+def _peek(batches: Iterator[ScanBatch]) -> tuple[ScanBatch | None, Iterator[ScanBatch]]:
+    """The first non-empty batch (its first scan starts the simulation), without losing it."""
     for first in batches:
         if len(first):
-            return int(first.ts_ms[0]), chain([first], batches)
+            return first, chain([first], batches)
     return None, iter(())
 
 
@@ -136,11 +139,13 @@ class _Run:
         source = open_source(scenario.data, seed)
         if progress is not None:
             progress.start(source.num_scans)
-        self.start_ms, batches = _peek(source.batches())
+        first, batches = _peek(source.batches())
+        self.start_ms = int(first.ts_ms[0]) if first is not None else None
+        engine = DecisionEngine(scenario.engine)
+        self.templated = templates_for(scenario, first, engine)
         env = self.env = simpy.Environment(initial_time=self.start_ms or 0)
         plan = self.plan = FaultPlan(scenario.faults, streams, self.start_ms or 0)
-        venue = self.venue = Venue(venue_config(scenario, source.funding, streams, plan.fill_model))
-        engine = DecisionEngine(scenario.engine)
+        venue = self.venue = Venue(venue_config(scenario, source.funding, streams, plan.fill_model, self.templated))
         if out_dir is not None:
             out_dir.mkdir(parents=True, exist_ok=True)
         self.journal = journal or RunJournal(out_dir)
@@ -199,7 +204,7 @@ class _Run:
     def conclude(self) -> tuple[RunSummary, list[CheckResult]]:
         """The end-of-run invariants, the journal closed, the expectations checked."""
         plan, monitor, host = self.plan, self.monitor, self.host
-        facts = replace(self.recorder.facts(), probes=plan.probes.as_dict())
+        facts = replace(self.recorder.facts(), probes=plan.probes.as_dict(), contracts_templated=sorted(self.templated))
         scans_in = self.feed.scans_in
         outcomes = facts.decided + facts.no_signal + facts.no_pick + facts.rejected
         monitor.at_end(scans_in, outcomes, facts.trades, None if host.down else host.current)

@@ -56,6 +56,7 @@ class RunFacts:
     rejects_by_reason: dict[str, int]
     exit_reasons: dict[str, int]
     venue_error_codes: dict[str, int]
+    contracts_templated: list[str] = field(default_factory=list)  # symbols given a template contract
     probes: dict[str, int] = field(default_factory=dict)
     faults: dict[str, Any] | None = None        # what the faults did (runs with faults only)
     violations: int = 0

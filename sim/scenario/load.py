@@ -22,7 +22,8 @@ def _loc(loc: tuple[Any, ...]) -> str:
 
 
 def parse_scenario(raw: Any, origin: str, base_dir: Path | None = None) -> Scenario:
-    """Validate a parsed YAML document; relative data paths resolve against ``base_dir``."""
+    """Validate a parsed YAML document; relative data and contract paths resolve against
+    ``base_dir`` (the scenario file's folder), not the working directory."""
     if not isinstance(raw, dict):
         raise ScenarioError(f"{origin}: expected a mapping at the top level, got {type(raw).__name__}")
     try:
@@ -33,7 +34,16 @@ def parse_scenario(raw: Any, origin: str, base_dir: Path | None = None) -> Scena
     data = scenario.data
     if isinstance(data, ParquetData) and base_dir is not None and not Path(data.path).is_absolute():
         data = data.model_copy(update={"path": str((base_dir / data.path).resolve())})
-    return scenario.model_copy(update={"data": data, "source_path": origin})
+    venue = scenario.venue
+    if venue.contracts_dir is not None:
+        folder = venue.contracts_dir if venue.contracts_dir.is_absolute() or base_dir is None \
+            else (base_dir / venue.contracts_dir).resolve()
+        for name in ("contracts.csv", "maint_tiers.csv"):
+            if not (folder / name).is_file():
+                raise ScenarioError(f"{origin}: venue.contracts_dir: no {name} in {folder} "
+                                    "(write one with violet-sim contracts import FILE --out DIR)")
+        venue = venue.model_copy(update={"contracts_dir": folder})
+    return scenario.model_copy(update={"data": data, "venue": venue, "source_path": origin})
 
 
 def load_scenario(path: str | Path) -> Scenario:
