@@ -15,36 +15,34 @@ from __future__ import annotations
 from decimal import Decimal, localcontext
 from typing import Any, Mapping
 
-from exchange_mock import params
-from exchange_mock.account import (
-    BOTH,
-    CROSSED,
-    ISOLATED,
-    LONG,
-    SHORT,
-    Account,
-    OrderRequest,
-    Violation,
-)
+from exchange_mock import audit, params
+from exchange_mock.account import Account
 from exchange_mock.config import VenueConfig
-from exchange_mock.contracts import Contract
+from exchange_mock.contracts import QUOTE, Contract
 from exchange_mock.envelope import NO_DATA, endpoint
 from exchange_mock.errors import Code, VenueError, bad_request
 from exchange_mock.events import Fill, VenueEvent
-from exchange_mock.ledger import INCOME_TYPES, InsuranceFund, Ledger, ReconcileError, ReconcileReport
+from exchange_mock.enums import (
+    INCOME_TYPES,
+    MARGIN_TYPES,
+    ORDER_TYPES,
+    POSITION_SIDES,
+    SIDES,
+    TIME_IN_FORCE,
+    UNSUPPORTED_ORDER_TYPES,
+    MarginType,
+    OrderType,
+    PositionSide,
+    Side,
+    TimeInForce,
+)
+from exchange_mock.ledger import InsuranceFund, Ledger, ReconcileReport
 from exchange_mock.market import Market
 from exchange_mock.money import EXACT, ROUND_DOWN, ROUND_HALF_EVEN, ZERO, divide, fmt, fmt_money
-from exchange_mock.orders import FOK, GTC, IOC, LIMIT, MARKET, POST_ONLY, Order
+from exchange_mock.order_checks import OrderRequest
+from exchange_mock.orders import Order
 from exchange_mock.positions import initial_margin
-
-# The enumerations the endpoints accept (the REST route table documents the same ones).
-SIDES = ("BUY", "SELL")
-POSITION_SIDES = (BOTH, LONG, SHORT)
-_ORDER_TYPES = (LIMIT, MARKET)
-UNSUPPORTED_ORDER_TYPES = ("STOP_MARKET", "TAKE_PROFIT_MARKET", "STOP", "TAKE_PROFIT", "TRIGGER_LIMIT",
-                           "TRIGGER_MARKET", "TRAILING_STOP_MARKET", "TRAILING_TP_SL")
-TIME_IN_FORCE = (GTC, IOC, FOK, POST_ONLY)
-MARGIN_TYPES = (ISOLATED, CROSSED, "SEPARATE_ISOLATED")
+from exchange_mock.violations import Violation
 _ORDER_EXTRAS = frozenset({"stopPrice", "workingType", "priceRate", "stopLoss", "takeProfit", "stopGuaranteed",
                            "positionId", "activationPrice", "quoteOrderQty"})
 _RATIO = Decimal("0.0001")
@@ -112,7 +110,7 @@ class AccountApi:
         snap = self.account_snapshot()
         return [{
             "userId": str(acct.user_id),
-            "asset": "USDT",
+            "asset": QUOTE,
             "balance": fmt_money(snap["wallet"]),
             "equity": fmt_money(snap["equity"]),
             "unrealizedProfit": fmt_money(snap["unrealized"]),
@@ -144,10 +142,11 @@ class AccountApi:
         return {
             "positionId": str(pos.position_id),
             "symbol": pos.symbol,
-            "currency": "USDT",
+            "currency": QUOTE,
             "positionAmt": fmt(pos.size),
             "availableAmt": fmt(pos.size),
-            "positionSide": pos.position_side if pos.position_side != BOTH else (LONG if pos.qty > 0 else SHORT),
+            "positionSide": pos.position_side if pos.position_side != PositionSide.BOTH else (
+                PositionSide.LONG if pos.qty > 0 else PositionSide.SHORT),
             "isolated": pos.isolated,
             "avgPrice": fmt_money(pos.avg_price()),
             "initialMargin": fmt_money(im),
@@ -193,7 +192,7 @@ class AccountApi:
                 if (contract is None or e.symbol == contract.symbol) and (not kind or e.income_type == kind)
                 and (start is None or e.ts_ms >= start) and (end is None or e.ts_ms <= end)]
         rows = rows[:count] if start is not None else rows[-count:]
-        return [e.to_api("USDT") for e in rows]
+        return [e.to_api(QUOTE) for e in rows]
 
     @endpoint
     def fill_history(self, symbol: str | None = None, startTs: Any = None, **extra: Any) -> dict[str, Any]:
@@ -258,7 +257,7 @@ class AccountApi:
         params.check_extra(extra)
         contract = params.symbol(symbol, self._market.contracts)
         chosen = params.choice("marginType", marginType, MARGIN_TYPES)
-        if chosen not in (ISOLATED, CROSSED):
+        if chosen not in tuple(MarginType):
             raise bad_request(f"marginType {chosen} is not supported by this venue")
         self._account.set_margin_type(contract, chosen)
         return NO_DATA
@@ -284,12 +283,13 @@ class AccountApi:
         params.check_extra(extra, _ORDER_EXTRAS)
         contract = params.symbol(symbol, self._market.contracts)
         chosen_side = params.choice("side", side, SIDES)
-        default_side = None if self._account.dual_side else BOTH
+        default_side = None if self._account.dual_side else PositionSide.BOTH
         position_side = params.choice("positionSide", positionSide, POSITION_SIDES, default=default_side)
-        order_type = params.choice("type", type, _ORDER_TYPES + UNSUPPORTED_ORDER_TYPES)
-        if order_type not in _ORDER_TYPES:
+        order_type = params.choice("type", type, ORDER_TYPES + UNSUPPORTED_ORDER_TYPES)
+        if order_type not in ORDER_TYPES:
             raise bad_request(f"order type {order_type} is not supported by this venue")
-        tif = params.choice("timeInForce", timeInForce, TIME_IN_FORCE, default=GTC) if order_type == LIMIT else ""
+        tif = params.choice("timeInForce", timeInForce, TIME_IN_FORCE, default=TimeInForce.GTC) \
+            if order_type == OrderType.LIMIT else ""
         qty = params.number("quantity", quantity)
         if qty is not None and qty <= 0:
             raise params.invalid("quantity", quantity)
@@ -303,7 +303,7 @@ class AccountApi:
             type=order_type,
             time_in_force=tif,
             quantity=qty,
-            price=limit_price if order_type == LIMIT else None,
+            price=limit_price if order_type == OrderType.LIMIT else None,
             reduce_only=params.flag("reduceOnly", reduceOnly),
             close_position=params.flag("closePosition", closePosition),
             client_order_id=params.client_order_id(clientOrderID, clientOrderId),
@@ -345,7 +345,7 @@ class AccountApi:
     def _working(self, symbol: Any, type: Any) -> list[Order]:
         """The working orders, optionally of one symbol and one order type."""
         contract = params.symbol(symbol, self._market.contracts, needed=False)
-        order_type = params.choice("type", type, _ORDER_TYPES) if type else ""
+        order_type = params.choice("type", type, ORDER_TYPES) if type else ""
         return [o for o in self._account.open_orders.values()
                 if (contract is None or o.symbol == contract.symbol) and (not order_type or o.type == order_type)]
 
@@ -379,8 +379,8 @@ class AccountApi:
         for pos in list(acct.positions.values()):
             if contract is not None and pos.symbol != contract.symbol:
                 continue
-            req = OrderRequest(self._market.contracts[pos.symbol], "SELL" if pos.qty > 0 else "BUY",
-                               pos.position_side, MARKET, "", None, None, False, True, "")
+            req = OrderRequest(self._market.contracts[pos.symbol], Side.of(-pos.direction),
+                               pos.position_side, OrderType.MARKET, "", None, None, False, True, "")
             try:
                 success.append(acct.place(req).order_id)
             except VenueError as exc:
@@ -419,7 +419,7 @@ class AccountApi:
         with localcontext(EXACT):
             self._account.deposit(value)
 
-    def liquidation_price(self, symbol: str, positionSide: str = BOTH) -> Decimal | None:
+    def liquidation_price(self, symbol: str, positionSide: str = PositionSide.BOTH) -> Decimal | None:
         """Exact liquidation mark price of the position, before rounding to the tick (None: none)."""
         pos = self._account.positions.get((symbol, positionSide))
         if pos is None:
@@ -460,23 +460,7 @@ class AccountApi:
         Checks: wallet = deposits + entries (exact); positions = signed sums of fills; every
         order's executed quantity = its fills, within its quantity, in exactly one state; fees,
         PnL and funding on the fills and events = the ledger's; insurance fund = its entries."""
-        with localcontext(EXACT):
-            deposits, total, per_type, problems = self._account.ledger.check()
-            problems += self._account.check_books()
-            problems += self._market.insurance.check()
-            report = ReconcileReport(
-                ok=not problems,
-                wallet=self._account.ledger.balance,
-                deposits=deposits,
-                entries_total=total,
-                by_type=per_type,
-                insurance_fund=self._market.insurance.balance,
-                bad_debt=self._market.insurance.bad_debt(),
-                problems=tuple(problems),
-            )
-        if problems and strict:
-            raise ReconcileError(report)
-        return report
+        return audit.reconcile(self._account, self._market.insurance, strict=strict)
 
 
 def _fill_to_api(f: Fill) -> dict[str, Any]:
@@ -491,7 +475,7 @@ def _fill_to_api(f: Fill) -> dict[str, Any]:
         "volume": fmt(f.quantity),
         "amount": fmt_money(f.quantity * f.price),
         "commission": fmt_money(-f.fee),
-        "currency": "USDT",
+        "currency": QUOTE,
         "realisedPNL": fmt_money(f.realized_pnl),
         "liquidityIndicator": f.liquidity,
         "filledTm": f.ts_ms,
