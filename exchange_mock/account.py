@@ -2,9 +2,9 @@
 steps that change it.
 
 The rules live in their own modules and read the account's data: order validation in
-``order_checks``, margin arithmetic in ``margin``, liquidation rules in ``risk``, the resting and
-liquidation triggers in ``watch``, the single-slot record in ``violations`` and the books' audit
-in ``audit``. The account orchestrates: it places and ends orders, applies fills, books money,
+``order_checks``, margin arithmetic in ``margin``, liquidation rules in ``risk`` (and the run
+that applies them in ``liquidator``), the resting and liquidation triggers in ``watch``, the
+single-slot record in ``violations`` and the books' audit in ``audit``. The account orchestrates: it places and ends orders, applies fills, books money,
 settles funding, and runs matching and liquidation when prices move. Every step that could move
 a trigger marks the watch dirty, so it is rebuilt before the next price check.
 """
