@@ -2,9 +2,8 @@
 
 The wallet balance changes only through ``Ledger.deposit`` and ``Ledger.post``, and ``check``
 recomputes it from the records: wallet = deposits + sum of entries, to the last digit (sums run
-under a context that raises on any rounding). Entry types are BingX's income types:
-TRADING_FEE, REALIZED_PNL, FUNDING_FEE and INSURANCE_CLEAR (the fund covering a cross deficit);
-``info`` marks liquidation entries. Margin moved into a position is not an entry: it stays part of
+under a context that raises on any rounding). Entry types are BingX's income types
+(``IncomeType``); ``info`` marks liquidation entries. Margin moved into a position is not an entry: it stays part of
 the wallet balance, as on BingX.
 """
 from __future__ import annotations
@@ -13,14 +12,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from exchange_mock.enums import INCOME_TYPES, FundEntryKind, IncomeType
 from exchange_mock.money import EXACT, ZERO, fmt_money
-
-REALIZED_PNL = "REALIZED_PNL"
-FUNDING_FEE = "FUNDING_FEE"
-TRADING_FEE = "TRADING_FEE"
-INSURANCE_CLEAR = "INSURANCE_CLEAR"
-INCOME_TYPES = (REALIZED_PNL, FUNDING_FEE, TRADING_FEE, INSURANCE_CLEAR)
-LIQUIDATION_INFO = "LIQUIDATION"
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,7 +21,7 @@ class LedgerEntry:
     tran_id: int
     ts_ms: int
     symbol: str
-    income_type: str
+    income_type: IncomeType
     amount: Decimal
     info: str
     trade_id: int
@@ -70,14 +63,14 @@ class Ledger:
         self.entries.append(entry)
         self._balance = EXACT.add(self._balance, entry.amount)
 
-    def totals(self) -> dict[str, Decimal]:
+    def totals(self) -> dict[IncomeType, Decimal]:
         """Sum per income type, recomputed from the entries."""
         sums = {t: ZERO for t in INCOME_TYPES}
         for e in self.entries:
             sums[e.income_type] = EXACT.add(sums[e.income_type], e.amount)
         return sums
 
-    def check(self) -> tuple[Decimal, Decimal, dict[str, Decimal], list[str]]:
+    def check(self) -> tuple[Decimal, Decimal, dict[IncomeType, Decimal], list[str]]:
         """(deposits, entries total, per type, problems) recomputed from the records."""
         deposits = ZERO
         for d in self.deposits:
@@ -99,14 +92,11 @@ class FundEntry:
     ts_ms: int
     account: str
     symbol: str
-    kind: str
+    kind: FundEntryKind
     amount: Decimal
 
 
 class InsuranceFund:
-    SURPLUS = "LIQUIDATION_SURPLUS"
-    BAD_DEBT = "BAD_DEBT"
-
     def __init__(self, initial: Decimal) -> None:
         self.initial = initial
         self.entries: list[FundEntry] = []
@@ -117,14 +107,14 @@ class InsuranceFund:
         return self._balance
 
     def record(self, ts_ms: int, account: str, symbol: str, amount: Decimal) -> None:
-        kind = self.SURPLUS if amount >= 0 else self.BAD_DEBT
+        kind = FundEntryKind.SURPLUS if amount >= 0 else FundEntryKind.BAD_DEBT
         self.entries.append(FundEntry(ts_ms, account, symbol, kind, amount))
         self._balance = EXACT.add(self._balance, amount)
 
     def bad_debt(self) -> Decimal:
         total = ZERO
         for e in self.entries:
-            if e.kind == self.BAD_DEBT:
+            if e.kind == FundEntryKind.BAD_DEBT:
                 total = EXACT.add(total, -e.amount)
         return total
 
@@ -143,7 +133,7 @@ class ReconcileReport:
     wallet: Decimal
     deposits: Decimal
     entries_total: Decimal
-    by_type: dict[str, Decimal] = field(default_factory=dict)
+    by_type: dict[IncomeType, Decimal] = field(default_factory=dict)
     insurance_fund: Decimal = ZERO
     bad_debt: Decimal = ZERO
     problems: tuple[str, ...] = ()

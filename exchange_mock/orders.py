@@ -12,21 +12,22 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from exchange_mock.enums import (
+    LIQUIDATION_MARK,
+    STATES,
+    WORKING,
+    WORKING_TYPE,
+    OrderStatus,
+    OrderType,
+    PositionSide,
+    Side,
+    TimeInForce,
+)
 from exchange_mock.money import ROUND_DOWN, ROUND_HALF_EVEN, SHARE_QUANTUM, ZERO, divide, fmt, fmt_money, quantize
 
-NEW = "NEW"
-PARTIALLY_FILLED = "PARTIALLY_FILLED"
-FILLED = "FILLED"
-CANCELLED = "CANCELLED"
-EXPIRED = "EXPIRED"
-STATES = (NEW, PARTIALLY_FILLED, FILLED, CANCELLED, EXPIRED)
-WORKING = (NEW, PARTIALLY_FILLED)
+__all__ = ["STATES", "WORKING", "Order", "OrderStateError"]  # the state tuples: imported from here by tests
 
-_ENDINGS = frozenset({CANCELLED, EXPIRED})
-
-MARKET = "MARKET"
-LIMIT = "LIMIT"
-GTC, IOC, FOK, POST_ONLY = "GTC", "IOC", "FOK", "PostOnly"
+_ENDINGS = frozenset({OrderStatus.CANCELLED, OrderStatus.EXPIRED})
 
 
 class OrderStateError(RuntimeError):
@@ -38,10 +39,10 @@ class Order:
     order_id: int
     client_order_id: str
     symbol: str
-    side: str
-    position_side: str
-    type: str
-    time_in_force: str
+    side: Side
+    position_side: PositionSide
+    type: OrderType
+    time_in_force: TimeInForce | str  # "" for a market order
     price: Decimal | None
     quantity: Decimal
     reduce_only: bool
@@ -49,7 +50,7 @@ class Order:
     leverage: int
     time: int
     update_time: int
-    status: str = NEW
+    status: OrderStatus = OrderStatus.NEW
     executed_qty: Decimal = ZERO
     cum_quote: Decimal = ZERO
     commission: Decimal = ZERO
@@ -60,7 +61,7 @@ class Order:
 
     @property
     def direction(self) -> int:
-        return 1 if self.side == "BUY" else -1
+        return 1 if self.side == Side.BUY else -1
 
     @property
     def remaining(self) -> Decimal:
@@ -80,9 +81,9 @@ class Order:
         self.commission -= fee
         self.profit += pnl
         self.update_time = ts_ms
-        self.status = FILLED if self.executed_qty == self.quantity else PARTIALLY_FILLED
+        self.status = OrderStatus.FILLED if self.executed_qty == self.quantity else OrderStatus.PARTIALLY_FILLED
 
-    def end(self, status: str, ts_ms: int, reason: str) -> None:
+    def end(self, status: OrderStatus, ts_ms: int, reason: str) -> None:
         if status not in _ENDINGS or not self.is_working:
             raise OrderStateError(f"order {self.order_id}: {self.status} -> {status} not allowed")
         self.status = status
@@ -117,9 +118,9 @@ class Order:
             "leverage": f"{self.leverage}X",
             "timeInForce": self.time_in_force,
             "reduceOnly": self.reduce_only,
-            "postOnly": self.time_in_force == POST_ONLY,
+            "postOnly": self.time_in_force == TimeInForce.POST_ONLY,
             "closePosition": self.close_position,
-            "workingType": "MARK_PRICE",
+            "workingType": WORKING_TYPE,
             "positionID": self.position_id,
-            "orderType": "LIQUIDATION" if self.liquidation else "",
+            "orderType": LIQUIDATION_MARK if self.liquidation else "",
         }

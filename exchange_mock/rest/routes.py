@@ -12,11 +12,12 @@ from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
 from exchange_mock import params
+from exchange_mock.enums import MARGIN_TYPES, POSITION_SIDES, SIDES, TIME_IN_FORCE, UNSUPPORTED_ORDER_TYPES
 from exchange_mock.envelope import endpoint, error
 from exchange_mock.errors import Code, VenueError, invalid, required
 from exchange_mock.ledger import INCOME_TYPES
 from exchange_mock.rest.ratelimit import Rate
-from exchange_mock.venue import MARGIN_TYPES, POSITION_SIDES, SIDES, TIME_IN_FORCE, UNSUPPORTED_ORDER_TYPES, AccountApi
+from exchange_mock.venue import AccountApi
 
 Envelope = dict[str, Any]
 

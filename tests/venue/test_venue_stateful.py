@@ -1,5 +1,11 @@
-"""Random sequences of orders, cancels, leverage and margin changes, price moves and funding; after
-every step the books must hold exactly."""
+"""Random sequences of orders, cancels, leverage and margin changes, deposits, price moves and funding;
+after every step the books must hold exactly.
+
+Besides the venue's own reconciliation, a reference ledger kept by the test checks the venue from
+outside: it books the deposits it makes and, from the fills, funding settlements and liquidations
+the venue reports, the realized PnL, fees, funding and insurance cover, and sums the signed fill
+quantities per symbol. The wallet, the realized profit and the positions the endpoints answer must
+equal it to the last digit."""
 from __future__ import annotations
 
 from decimal import Decimal
@@ -8,7 +14,7 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
-from exchange_mock import Liquidation, Venue, VenueConfig
+from exchange_mock import Fill, FundingSettlement, Liquidation, Venue, VenueConfig
 from exchange_mock.orders import STATES, WORKING
 
 T0 = 1_700_000_000_000
@@ -19,6 +25,36 @@ ACCEPTED_ORDER_CODES = {0, 80014, 101204, 101205, 101215, 101290, 101400, 101481
 symbols = st.sampled_from(SYMBOLS)
 sides = st.sampled_from(["BUY", "SELL"])
 notionals = st.sampled_from([1, 5, 50, 500, 2000, 8000, 30000, 80000])
+INITIAL_BALANCE = Decimal(10000)
+
+
+class ReferenceLedger:
+    """An independent model of the account's money and positions, fed only with what the venue
+    reports (events) and what the test itself deposits."""
+
+    def __init__(self, initial_balance: Decimal) -> None:
+        self.deposits = initial_balance
+        self.realized = self.fees = self.funding = self.insurance_cover = Decimal(0)
+        self.positions: dict[str, Decimal] = {}
+        self.crossed: set[str] = set()
+
+    @property
+    def wallet(self) -> Decimal:
+        return self.deposits + self.realized - self.fees + self.funding + self.insurance_cover
+
+    def apply(self, event: object) -> None:
+        if isinstance(event, Fill):
+            self.realized += event.realized_pnl
+            self.fees += event.fee
+            signed = event.quantity if event.side == "BUY" else -event.quantity
+            self.positions[event.symbol] = self.positions.get(event.symbol, Decimal(0)) + signed
+        elif isinstance(event, FundingSettlement):
+            self.funding += event.amount
+        elif isinstance(event, Liquidation) and event.symbol in self.crossed and event.insurance < 0:
+            self.insurance_cover -= event.insurance  # the fund covers a cross deficit into the wallet
+
+    def open_positions(self) -> dict[str, Decimal]:
+        return {symbol: qty for symbol, qty in self.positions.items() if qty}
 
 
 class VenueMachine(RuleBasedStateMachine):
@@ -28,11 +64,14 @@ class VenueMachine(RuleBasedStateMachine):
         self.ts = T0
         self.order_ids: list[tuple[str, int]] = []
         self.liquidated_this_step = False
+        self.model = ReferenceLedger(INITIAL_BALANCE)
+        self.events_seen = 0
 
     @initialize(seed=st.integers(0, 1000), crossed=st.sets(symbols), partial=st.floats(0, 1))
     def start(self, seed: int, crossed: set[str], partial: float) -> None:
         self.venue = Venue(VenueConfig(
             seed=seed,
+            initial_balance=INITIAL_BALANCE,
             fill={"kind": "random", "partial_probability": partial, "takers": True},
             spread={"kind": "constant", "bps": "2"},
             slippage={"kind": "fixed_bps", "bps": "1"},
@@ -40,6 +79,7 @@ class VenueMachine(RuleBasedStateMachine):
         self.venue.advance(self.ts, self.prices)
         for symbol in sorted(crossed):
             assert self.venue.set_margin_type(symbol=symbol, marginType="CROSSED")["code"] == 0
+            self.model.crossed.add(symbol)
 
     def _qty(self, symbol: str, notional: int) -> str:
         return f"{notional / self.prices[symbol]:.8f}"
@@ -95,7 +135,18 @@ class VenueMachine(RuleBasedStateMachine):
     @rule(symbol=symbols, margin_type=st.sampled_from(["ISOLATED", "CROSSED"]))
     def set_margin_type(self, symbol, margin_type):
         self.liquidated_this_step = False
-        assert self.venue.set_margin_type(symbol=symbol, marginType=margin_type)["code"] in (0, 109400)
+        code = self.venue.set_margin_type(symbol=symbol, marginType=margin_type)["code"]
+        assert code in (0, 109400)
+        if code == 0 and margin_type == "CROSSED":
+            self.model.crossed.add(symbol)
+        elif code == 0:
+            self.model.crossed.discard(symbol)
+
+    @rule(amount=st.sampled_from(["0.01", "1", "250", "5000"]))
+    def deposit(self, amount):
+        self.liquidated_this_step = False
+        self.venue.deposit(amount)
+        self.model.deposits += Decimal(amount)
 
     @rule()
     def close_all(self):
@@ -118,6 +169,21 @@ class VenueMachine(RuleBasedStateMachine):
         self.ts += dt
         events = self.venue.advance(self.ts, self.prices)
         self.liquidated_this_step = any(isinstance(e, Liquidation) for e in events)
+
+    @invariant()
+    def matches_the_reference_ledger(self):
+        events = self.venue.events
+        for event in events[self.events_seen:]:
+            self.model.apply(event)
+        self.events_seen = len(events)
+        balance = self.venue.balance()["data"][0]
+        assert Decimal(balance["balance"]) == self.model.wallet
+        assert Decimal(balance["realisedProfit"]) == self.model.realized
+        held = {}
+        for pos in self.venue.positions()["data"]:
+            size = Decimal(pos["positionAmt"])
+            held[pos["symbol"]] = size if pos["positionSide"] == "LONG" else -size
+        assert held == self.model.open_positions()
 
     @invariant()
     def books_reconcile(self):
