@@ -57,6 +57,7 @@ class ExitReason(StrEnum):
     MAX_HOLD = "MAX_HOLD"
     HIBERNATE_HALT = "HIBERNATE_HALT"
     LIQUIDATION = "LIQUIDATION"
+    END_OF_DATA = "END_OF_DATA"      # the data ended with the position open and the run closed it
 
 
 class _Result(BaseModel):

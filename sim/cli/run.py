@@ -75,6 +75,12 @@ def render_summary(s: dict, out_dir: Path) -> str:
         f"  final equity {s['final_equity']} USDT, exchange leverage {f['exchange_leverages']}, "
         f"max margin use {f['max_margin_utilization']:.1%}",
     ]
+    if f.get("open_at_end"):
+        o = f["open_at_end"]
+        lines.append(f"  OPEN AT END: {o['side']} {o['quantity']} {o['symbol']} from {o['entry_ts_ms']} at "
+                     f"{o['entry_price']}, unrealized {o['unrealized_pnl']} USDT (in final equity; no trades row)")
+    if f.get("contracts_templated"):
+        lines.append(f"  template contracts for {', '.join(f['contracts_templated'])}")
     for e in s["expectations"]:
         lines.append(f"  {'ok  ' if e['passed'] else 'FAIL'} {e['name']}: expected {e['expected']}, measured {e['measured']}")
     for b in s["breaches"]:

@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Protocol
 
+from exchange_mock.enums import Liquidity, Side
 from sim.execution.memory import EngineMemory, TradeMemo
 from sim.execution.position import Position
 
 ZERO = Decimal(0)
-LIQUIDATION = "LIQUIDATION"
+LIQUIDATION = str(Liquidity.LIQUIDATION)
 UNKNOWN_EXIT = "UNKNOWN"
 
 
@@ -70,7 +71,7 @@ class TradeBook:
     def close(self, pos: Position, fills: list[Any], funding: Decimal, now_ms: int) -> ClosedTrade:
         """Price the trade from ``fills`` (taken before the funding query, so a restart in
         between books the same trade again) and forget them."""
-        exits = [f for f in fills if f.side == "BUY"]
+        exits = [f for f in fills if f.side == Side.BUY]  # execution only shorts: buys close
         fees = sum((f.fee for f in fills), ZERO)
         realized = sum((f.realized_pnl for f in fills), ZERO)
         qty = sum((f.quantity for f in exits), ZERO)

@@ -305,6 +305,12 @@ class Execution:
             self.halted = False
         elif cmd.kind == OperatorKind.CADENCE:
             self.cadence.schedule(cmd.action, cmd.quantum, self.env.now)
+        elif cmd.kind == OperatorKind.END_OF_DATA:
+            self.halted = True
+            if self.working is not None:
+                yield from self.cancel_working()
+            if self.position is not None:
+                yield from self.exit(ExitReason.END_OF_DATA)
 
     # -- the venue's truth -----------------------------------------------------------------------
     def sync(self, context: TradeContext, order: dict[str, Any] | None) -> Generator[simpy.Event, Any, None]:

@@ -197,6 +197,8 @@ class _Run:
         try:
             env.run(until=feed_done)
             plan.quiet()
+            if self.scenario.end_of_data == "close":
+                self.host.deliver(Operator(OperatorKind.END_OF_DATA))
             env.run(until=env.now + (plan.settle_ms if plan.enabled else SETTLE_MS))
         except RunawayRun:
             pass  # recorded as a breach of "the run terminates"
@@ -216,8 +218,9 @@ class _Run:
         if plan.sink is not None:
             monitor.check_journal_delivery(plan.sink.close(), self.journal.counts)
         facts = replace(facts, violations=len(monitor.breaches), ledger_reconciled=self.venue.reconcile().ok)
-        checks = evaluate(self.scenario.expect, facts)
         snap = self.venue.account_snapshot()
+        facts = replace(facts, open_at_end=_open_at_end(None if host.down else host.current, snap))
+        checks = evaluate(self.scenario.expect, facts)
         summary = RunSummary(
             scenario=self.scenario.name, seed=self.seed, scans_in=scans_in, facts=facts,
             final_equity=str(snap["equity"]), final_wallet=str(snap["wallet"]), journal_sha256=journal_hash,
@@ -239,6 +242,15 @@ def simulate(scenario: Scenario, *, seed: int | None = None, out_dir: str | Path
         (out_dir / "summary.json").write_text(json.dumps(summary.to_dict(), indent=2, sort_keys=False,
                                                          default=str) + "\n")
     return RunResult(summary, checks, out_dir)
+
+
+def _open_at_end(execution: Execution | None, snap: dict[str, Decimal]) -> dict[str, Any] | None:
+    """The position still open when the run ended, marked to market (None: flat)."""
+    pos = execution.position if execution is not None else None
+    if pos is None:
+        return None
+    return {"symbol": pos.symbol, "side": "SHORT", "quantity": str(pos.quantity), "entry_price": str(pos.entry_price),
+            "entry_ts_ms": pos.entry_ts_ms, "scans_held": pos.scans_held, "unrealized_pnl": str(snap["unrealized"])}
 
 
 def _operator(env: simpy.Environment, at_ms: int, command: Operator, deliver: Callable[[Any], None]) -> Any:

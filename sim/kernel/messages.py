@@ -17,6 +17,7 @@ class OperatorKind(StrEnum):
     HIBERNATE = "hibernate"    # flatten and halt
     RESUME = "resume"
     CADENCE = "cadence"        # a new cadence quantum for an action
+    END_OF_DATA = "end_of_data"  # the data ended: close what is open (``end_of_data: close``)
 
 
 @dataclass(frozen=True)

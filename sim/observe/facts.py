@@ -57,6 +57,7 @@ class RunFacts:
     exit_reasons: dict[str, int]
     venue_error_codes: dict[str, int]
     contracts_templated: list[str] = field(default_factory=list)  # symbols given a template contract
+    open_at_end: dict[str, Any] | None = None   # the position still open when the run ended
     probes: dict[str, int] = field(default_factory=dict)
     faults: dict[str, Any] | None = None        # what the faults did (runs with faults only)
     violations: int = 0

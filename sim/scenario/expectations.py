@@ -42,6 +42,7 @@ class Expectations(BaseModel):
     min_stale_esof_decisions: int | None = Field(default=None, ge=0)
     max_esof_mult: float | None = Field(default=None, ge=0)
     ledger_reconciled: bool | None = None
+    flat_at_end: bool | None = None
 
 
 def _eq(key: str) -> Check:
@@ -84,6 +85,7 @@ _SCALAR: dict[str, Check] = {
     "min_stale_esof_decisions": _ge("stale_esof_decisions"),
     "max_esof_mult": _le("max_esof_mult"),
     "ledger_reconciled": _eq("ledger_reconciled"),
+    "flat_at_end": lambda want, f: (f.open_at_end, (f.open_at_end is None) == want),
 }
 
 _AT_LEAST = {"min_gated": "gated_by_reason", "min_rejects": "rejects_by_reason", "min_exit_reasons": "exit_reasons",

@@ -90,5 +90,8 @@ class Scenario(_Strict):
     latency: LatencyConfig = LatencyConfig()
     events: tuple[OperatorEvent, ...] = ()
     faults: tuple[FaultSpec, ...] = ()
+    end_of_data: Literal["keep", "close"] = Field(default="keep", description=(
+        "a position still open when the data ends: keep it (reported as open_at_end, marked to market) "
+        "or close it at market (a trade with exit_reason END_OF_DATA)"))
     expect: Expectations = Expectations()
     source_path: str | None = Field(default=None, exclude=True)
