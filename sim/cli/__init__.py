@@ -1,18 +1,45 @@
-"""The ``violet-sim`` command line: one group, one module per command family."""
+"""The ``violet-sim`` command line: one group, one module per command family, each imported only
+when its command runs (so that ``violet-sim --help`` answers at once)."""
 from __future__ import annotations
 
 import sys
+from importlib import import_module
 from typing import Any
 
 import click
 
-from sim.cli import certify, contracts, db, explain, golden, run, scans, study, venue
-from sim.cli import swarm
+#: command -> (module, one-line help shown by ``violet-sim --help`` without importing the module).
+COMMANDS: dict[str, tuple[str, str]] = {
+    "run": ("sim.cli.run", "Replay SCENARIO_FILE through the engine into the mock venue."),
+    "swarm": ("sim.cli.swarm", "Run SCENARIO_FILES with many seeds, each drawing its own faults and rates."),
+    "certify": ("sim.cli.certify", "Certify the engine: GO or NO-GO before V4, with the evidence."),
+    "golden": ("sim.cli.golden", "Golden outputs under golden/<scenario>/ (run from the project root)."),
+    "scans": ("sim.cli.scans", "Build and inspect Parquet scan archives."),
+    "contracts": ("sim.cli.contracts", "Contract tables for the venue (symbols, precisions, minimums, leverage, fees)."),
+    "db": ("sim.cli.db", "ClickHouse tables: create them, import/export scans, seed recorded trades, drain the spool."),
+    "study": ("sim.cli.study", "Studies of recorded BLUE trades: clean, parity, margin, regimes."),
+    "explain": ("sim.cli.explain", "Explain the engine's decision for one scan."),
+    "venue": ("sim.cli.venue", "The mock BingX USDT-M perpetual venue over HTTP."),
+}
 
 
 class _Root(click.Group):
-    """The root command: click's usage errors (bad option, missing argument, unknown command)
-    become one line and exit code 2, like every other user error."""
+    """The root command. Commands load lazily; click's usage errors (bad option, missing
+    argument, unknown command) become one line and exit code 2, like every other user error."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return None
+        command = getattr(import_module(COMMANDS[cmd_name][0]), cmd_name)
+        assert isinstance(command, click.Command)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, short) for name, (_, short) in COMMANDS.items()])
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
         kwargs["standalone_mode"] = False
@@ -30,15 +57,3 @@ class _Root(click.Group):
 @click.version_option(package_name="violet-sim")
 def main() -> None:
     """Deterministic simulation and mock-BingX harness for the VIOLET engine."""
-
-
-main.add_command(explain.explain)
-main.add_command(scans.scans)
-main.add_command(run.run)
-main.add_command(golden.golden)
-main.add_command(db.db)
-main.add_command(study.study)
-main.add_command(certify.certify)
-main.add_command(venue.venue)
-main.add_command(swarm.swarm)
-main.add_command(contracts.contracts)
