@@ -80,7 +80,9 @@ class OperatorEvent(_Strict):
 
 
 class Scenario(_Strict):
-    name: str
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$", description=(
+        "letters, digits, '_', '.', '-': it names the run folder runs/<name>-seed<N>, so it cannot "
+        "hold a path"))
     description: str = ""
     seed: int = Field(default=0, ge=0)
     data: DataSource
