@@ -32,7 +32,7 @@ def swarm(scenario_files: tuple[Path, ...], seeds: int, first_seed: int, workers
 
     Prints one row per run (seed, pass/fail, first failing invariant) and, for each failure, the
     command that replays it exactly. Exit code 0 when every run passes and every rerun reproduces
-    its hash, 1 otherwise, 2 on bad input.
+    its hash, 1 otherwise, 2 on bad input, 3 when runs could not run (a worker process died twice).
     """
     for f in scenario_files:
         if not f.is_file():
@@ -56,4 +56,8 @@ def swarm(scenario_files: tuple[Path, ...], seeds: int, first_seed: int, workers
             report.write(out_dir)
         except OSError as exc:
             raise UserError(f"{out_dir}: cannot write the report ({exc.strerror})") from None
+    if report.not_run:
+        click.echo(f"error: {len(report.not_run)} of {len(report.results)} runs could not run (a worker process "
+                   f"died): {', '.join(f'{r.name} seed {r.seed}' for r in report.not_run[:5])}", err=True)
+        sys.exit(3)
     sys.exit(0 if report.passed else 1)

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import math
-import multiprocessing
 import shlex
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -27,6 +26,7 @@ from sim.scenario.expectations import Expectations
 from sim.faults.config import describe, injecting
 from sim.faults.swarm_draw import swarm_faults
 from sim.faults.probes import expected_probes
+from sim.harness.swarm_local import local_map
 from sim.scenario.schema import Scenario
 from sim.scenario import load_scenario
 BACKENDS = ("local", "ray")
@@ -67,6 +67,7 @@ class SeedResult:
     failed_expectations: tuple[str, ...] = ()
     probes: dict[str, int] = field(default_factory=dict)
     error: str | None = None
+    ran: bool = True          # False: the infrastructure failed (a worker died), not the seed
 
     @property
     def first_failure(self) -> str:
@@ -115,6 +116,10 @@ class SwarmReport:
     @property
     def nondeterministic(self) -> list[Rerun]:
         return [r for r in self.reruns if not r.same]
+
+    @property
+    def not_run(self) -> list[SeedResult]:
+        return [r for r in self.results if not r.ran]
 
     @property
     def passed(self) -> bool:
@@ -208,18 +213,14 @@ def _job(job: tuple[str, int]) -> SeedResult:
 
 
 # -- backends ------------------------------------------------------------------------------------
-def _local(jobs: list[tuple[str, int]], workers: int) -> Iterator[SeedResult]:
-    if workers <= 1:
-        yield from (_job(j) for j in jobs)
-        return
-    ctx = multiprocessing.get_context("spawn")  # no inherited state: every worker starts clean
-    with ctx.Pool(processes=workers) as pool:
-        yield from pool.imap_unordered(_job, jobs, chunksize=max(1, min(8, len(jobs) // (4 * workers))))
+def _not_run(job: tuple[str, int], reason: str) -> SeedResult:
+    scenario_file, seed = job
+    return SeedResult(scenario_file, Path(scenario_file).stem, seed, False, "", (), error=reason, ran=False)
 
 
 def _backend(name: str) -> Callable[[list[tuple[str, int]], int], Iterable[SeedResult]]:
     if name == "local":
-        return _local
+        return lambda jobs, workers: local_map(_job, jobs, workers, _not_run)
     if name == "ray":
         from sim.harness.swarm_ray import ray_map  # imports ray itself, lazily
         return lambda jobs, workers: ray_map(_job, jobs, workers)
