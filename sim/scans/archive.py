@@ -11,6 +11,7 @@ Reading goes batch by batch (``iter_batches``), so memory is bounded by the batc
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Iterable, Iterator
 
@@ -86,22 +87,32 @@ def write_archive(path: str | Path, batches: Iterable[ScanBatch], *, with_marks:
     """Stream batches into a Parquet archive; returns the number of scans written.
 
     The bytes depend only on the scans, the metadata and the batch boundaries (one row group per
-    batch), so rebuilding an archive from the same source gives an identical file.
+    batch), so rebuilding an archive from the same source gives an identical file. It is written
+    under a temporary name beside ``path`` and renamed into place only when complete: an
+    interrupted write (Ctrl-C, a full disk, an error in the source) leaves ``path`` as it was,
+    never a valid-looking shorter archive.
     """
+    final = Path(path)
+    partial = final.with_name(f".{final.name}.partial")
     writer: pq.ParquetWriter | None = None
     n = 0
     try:
         for batch in batches:
             if writer is None:
                 schema = archive_schema(batch.assets, with_marks, provenance, funding)
-                writer = pq.ParquetWriter(str(path), schema, compression="zstd", compression_level=9,
+                writer = pq.ParquetWriter(str(partial), schema, compression="zstd", compression_level=9,
                                           use_dictionary=[c for c in schema.names if c not in ENCODINGS],
                                           column_encoding=ENCODINGS)
             writer.write_batch(batch_to_record_batch(batch, writer.schema))
             n += len(batch)
+        if writer is not None:
+            writer.close()
+            writer = None
+            os.replace(partial, final)
     finally:
         if writer is not None:
             writer.close()
+        partial.unlink(missing_ok=True)
     return n
 
 

@@ -102,3 +102,24 @@ def test_bundle_rebuild_is_byte_identical_and_matches_the_bundled_data(tmp_path:
         assert (rebuilt.provenance, rebuilt.funding) == (shipped.provenance, shipped.funding)
         got, want = concat(rebuilt.batches()), concat(shipped.batches())
         assert all(np.array_equal(got[f], want[f], equal_nan=True) for f in want), name
+
+
+def test_an_interrupted_write_leaves_the_previous_archive_whole(tmp_path: Path) -> None:
+    """Ctrl-C (or any error) half-way through used to leave a valid, shorter archive."""
+    from sim.scans.synthetic import SyntheticConfig, SyntheticScanSource
+
+    path = tmp_path / "scans.parquet"
+    source = SyntheticScanSource(SyntheticConfig(n_scans=3000, n_assets=4), seed=1, batch_size=1000)
+    assert write_archive(path, source.batches()) == 3000
+    before = path.read_bytes()
+
+    def interrupted():
+        for i, batch in enumerate(SyntheticScanSource(SyntheticConfig(n_scans=3000, n_assets=4), seed=2,
+                                                      batch_size=1000).batches()):
+            if i == 2:
+                raise KeyboardInterrupt
+            yield batch
+
+    with pytest.raises(KeyboardInterrupt):
+        write_archive(path, interrupted())
+    assert path.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == ["scans.parquet"]
