@@ -14,6 +14,7 @@ from sim.store.client import StoreError, session
 from sim.store.journal_sink import ClickHouseJournalSink
 from sim.store.schema import apply_ddl
 from sim.harness.swarm import swarm_variant
+from sim.harness.run_dir import staged_output
 from sim.harness.simulate import simulate
 
 
@@ -31,36 +32,40 @@ def run(scenario_file: Path, seed: int | None, out_dir: Path | None, journal_dsn
         swarm_draw: bool) -> None:
     """Replay SCENARIO_FILE through the engine into the mock venue.
 
-    Exit code 0 when every expectation holds, 1 when one fails, 2 on bad input.
+    Exit code 0 when every expectation holds, 1 when one fails, 2 on bad input. The run folder is
+    written beside --out and swapped in when the run completes: a killed run leaves the previous
+    result whole; a second run into the same folder while one writes it is refused.
     """
     scenario = load_scenario(scenario_file)
     seed = scenario.seed if seed is None else seed
     if swarm_draw:
         scenario = swarm_variant(scenario, seed)
     out_dir = out_dir or Path("runs") / f"{scenario.name}-seed{seed}"
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UserError(f"{out_dir}: cannot create the run directory ({exc.strerror})") from None
-    journal = RunJournal(out_dir)
-    sink = None
-    if journal_dsn is not None:
-        try:
-            with session(journal_dsn, create_database=True) as client:
-                apply_ddl(client)
-        except StoreError as exc:  # unreachable now: the sink spools and delivers when it is back
-            click.echo(f"warning: {exc}; journal batches will be spooled", err=True)
-        sink = ClickHouseJournalSink(f"{scenario.name}-seed{seed}", journal_dsn, spool_dir=out_dir / "spool")
-        journal.add_sink(sink)
-    with progress_bar(scenario.name) as progress:
-        result = simulate(scenario, seed=seed, out_dir=out_dir, progress=progress, journal=journal)
+    with staged_output(out_dir) as stage:
+        journal = RunJournal(stage)
+        sink = _sink(scenario.name, seed, journal_dsn, stage) if journal_dsn is not None else None
+        if sink is not None:
+            journal.add_sink(sink)
+        with progress_bar(scenario.name) as progress:
+            result = simulate(scenario, seed=seed, out_dir=stage, progress=progress, journal=journal)
+        delivered = sink.close() if sink is not None else None
     click.echo(render_summary(result.summary.to_dict(), out_dir))
-    if sink is not None:
-        report = sink.close()
-        click.echo(f"  journal to ClickHouse: {sum(report.delivered.values()):,} rows delivered, "
-                   f"{report.spooled:,} spooled{f' ({report.last_error})' if report.spooled else ''}, "
-                   f"{sum(report.rejected.values())} rejected")
+    if delivered is not None:
+        click.echo(f"  journal to ClickHouse: {sum(delivered.delivered.values()):,} rows delivered, "
+                   f"{delivered.spooled:,} spooled{f' ({delivered.last_error})' if delivered.spooled else ''}, "
+                   f"{sum(delivered.rejected.values())} rejected")
     sys.exit(0 if result.passed else 1)
+
+
+def _sink(name: str, seed: int, dsn: str, stage: Path) -> ClickHouseJournalSink:
+    """The journal's ClickHouse sink; an unreachable server now is an outage the sink rides out
+    (it spools and delivers when the server is back)."""
+    try:
+        with session(dsn, create_database=True) as client:
+            apply_ddl(client)
+    except StoreError as exc:
+        click.echo(f"warning: {exc}; journal batches will be spooled", err=True)
+    return ClickHouseJournalSink(f"{name}-seed{seed}", dsn, spool_dir=stage / "spool")
 
 
 def render_summary(s: dict, out_dir: Path) -> str:
