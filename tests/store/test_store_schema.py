@@ -6,7 +6,7 @@ import pytest
 
 from sim.journal.schema import TABLES
 from sim.store.client import StoreError, connect, require_tables, session
-from sim.store.dsn import parse_dsn
+from sim.store.dsn import parse_dsn, with_database
 from sim.store.schema import JOURNAL_TABLES, apply_ddl, ddl_statements
 
 KEY = [("run_id", "LowCardinality(String)"), ("batch_seq", "UInt32"), ("row_idx", "UInt32")]
@@ -43,7 +43,7 @@ def test_journal_table_mirrors_arrow_schema(dsn, name):
 
 
 def test_missing_database_and_table_name_the_fix(dsn):
-    other = dsn.replace("database=", "database=absent_")
+    other = with_database(dsn, f"absent_{parse_dsn(dsn).database}")
     with pytest.raises(StoreError, match=r"does not exist .*\(run `violet-sim db init`\)"):
         connect(other)
     with session(dsn) as client:
