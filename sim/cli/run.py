@@ -11,10 +11,11 @@ from sim.journal.writer import RunJournal
 from sim.progress import progress_bar
 from sim.scenario import load_scenario
 from sim.store.client import StoreError, session
-from sim.store.journal_sink import ClickHouseJournalSink
+from sim.store.journal_runs import JournalRun
+from sim.store.journal_sink import ClickHouseJournalSink, SinkReport
 from sim.store.schema import apply_ddl
 from sim.swarm import swarm_variant
-from sim.world import simulate
+from sim.world import config_hash, simulate
 
 
 @click.command()
@@ -50,17 +51,29 @@ def run(scenario_file: Path, seed: int | None, out_dir: Path | None, journal_dsn
                 apply_ddl(client)
         except StoreError as exc:  # unreachable now: the sink spools and delivers when it is back
             click.echo(f"warning: {exc}; journal batches will be spooled", err=True)
-        sink = ClickHouseJournalSink(f"{scenario.name}-seed{seed}", journal_dsn, spool_dir=out_dir / "spool")
+        run_key = JournalRun.of(scenario.name, seed, config_hash(scenario, seed))
+        sink = ClickHouseJournalSink(run_key, journal_dsn, spool_dir=out_dir / "spool")
         journal.add_sink(sink)
     with progress_bar(scenario.name) as progress:
         result = simulate(scenario, seed=seed, out_dir=out_dir, progress=progress, journal=journal)
     click.echo(render_summary(result.summary, out_dir))
     if sink is not None:
-        report = sink.close()
-        click.echo(f"  journal to ClickHouse: {sum(report.delivered.values()):,} rows delivered, "
-                   f"{report.spooled:,} spooled{f' ({report.last_error})' if report.spooled else ''}, "
-                   f"{sum(report.rejected.values())} rejected")
+        report = sink.close(journal_sha256=result.summary["journal_sha256"])
+        click.echo(render_delivery(report, out_dir))
+        if report.conflict:
+            click.echo(f"warning: {report.conflict}", err=True)
     sys.exit(0 if result.passed else 1)
+
+
+def render_delivery(report: SinkReport, out_dir: Path) -> str:
+    """The journal's ClickHouse outcome: under which run id, and whether it is all there yet."""
+    present = f" ({report.already_present} batches already there)" if report.already_present else ""
+    line = (f"  journal to ClickHouse as run {report.run_id}: {sum(report.delivered.values()):,} rows delivered"
+            f"{present}, {report.spooled:,} spooled{f' ({report.last_error})' if report.spooled else ''}, "
+            f"{sum(report.rejected.values())} rejected; ")
+    if report.complete:
+        return line + "run complete"
+    return line + f"run incomplete until `violet-sim db deliver-spool --spool {out_dir / 'spool'}` delivers the rest"
 
 
 def render_summary(s: dict, out_dir: Path) -> str:

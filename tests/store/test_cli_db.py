@@ -24,7 +24,7 @@ def test_init_creates_database_and_is_repeatable(fresh_dsn):
     for _ in range(2):
         code, out = violet("db", "init", "--dsn", fresh_dsn)
         assert code == 0 and out.startswith(
-            f"{database}: 11 tables (scan_datasets, scan_funding, scans, trade_events")
+            f"{database}: 12 tables (journal_runs, scan_datasets, scan_funding, scans, trade_events")
 
 
 def test_scans_round_trip_through_the_cli(dsn, tmp_path):
@@ -57,7 +57,7 @@ def test_deliver_spool(dsn, decisions, tmp_path):
     sink.write("decisions", decisions(0, 25))
     assert sink.close().spooled == 25
     assert violet("db", "deliver-spool", "--dsn", dsn, "--spool", str(tmp_path)) == (
-        0, "delivered 1 batches (25 rows)\n")
+        0, "delivered 1 batches (25 rows); runs now complete: left-over\n")
 
 
 @pytest.mark.parametrize("args, message", [

@@ -16,6 +16,7 @@ from typing import Iterator
 
 from sim.store.client import session
 from sim.store.dsn import parse_dsn
+from sim.store.journal_runs import stored_runs
 from sim.store.journal_sink import ClickHouseJournalSink, deliver_pending
 from sim.store.journal_spool import Spool
 
@@ -47,6 +48,10 @@ def stored(dsn: str) -> tuple[list[int], int]:
         return (list(numbers[0]) if numbers else []), client.command("SELECT count() FROM violet_decisions")
 
 
+def run_status(dsn: str, run_id: str) -> str:
+    return next(run.status for run in stored_runs(dsn) if run.run_id == run_id)
+
+
 def test_outage_mid_run_loses_and_duplicates_nothing(chdb_dsn, decisions, tmp_path):
     sink = ClickHouseJournalSink("outage", chdb_dsn, spool_dir=tmp_path, batch_rows=50)
     for first in range(0, 150, 50):
@@ -74,11 +79,13 @@ def test_sink_stopped_during_outage_then_rerun(chdb_dsn, decisions, tmp_path):
         sink.write("decisions", decisions(80, 100))
         stopped = sink.close()
     assert stopped.delivered == {"decisions": 80} and stopped.spooled == 100
+    assert not stopped.complete and run_status(chdb_dsn, "stopped").startswith("INCOMPLETE (no end record")
     rerun = ClickHouseJournalSink("stopped", chdb_dsn, spool_dir=tmp_path, batch_rows=40)
     rerun.write("decisions", decisions(0, 180))
     report = rerun.close()
     assert stored(chdb_dsn) == (list(range(180)), 180)
     assert report.delivered == {"decisions": 180} and report.spooled == 0
+    assert report.complete and run_status(chdb_dsn, "stopped") == "complete"
     # Batches 0-1 were delivered by the first run; the old spool's last batch (4) went out before
     # the re-run cut its own batch 4. The re-run's 2-3 replaced the identical spooled files.
     assert report.already_present == 3

@@ -26,8 +26,8 @@ def test_init_is_idempotent(dsn):
     with session(dsn) as client:
         first = apply_ddl(client)
         assert apply_ddl(client) == first
-    assert len(first) == len(ddl_statements()) == 11
-    assert {"scans", "scan_datasets", "scan_funding", "trade_events", "trade_exit_legs"} | set(
+    assert len(first) == len(ddl_statements()) == 12
+    assert {"scans", "scan_datasets", "scan_funding", "trade_events", "trade_exit_legs", "journal_runs"} | set(
         JOURNAL_TABLES.values()) == set(first)
 
 
