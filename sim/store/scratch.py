@@ -1,7 +1,7 @@
 """Databases of their own for test suites, on the ClickHouse target the environment names.
 
 With ``VIOLET_CLICKHOUSE_DSN`` set, a scratch database is a new database on that target, named
-after the caller plus a random suffix so that tests and concurrent suites never share one, and
+``<its database>_<name>_<8 hex>`` so that tests and concurrent suites never share one, and
 dropped afterwards; without it, a database in a fresh embedded (chDB) directory. The store and
 study tests take their targets from here, so the same suite runs on chDB by default and against a
 server when one is named.
@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Iterator
 
 from sim.store.client import session
-from sim.store.dsn import ENV_VAR, with_database
+from sim.store.dsn import ENV_VAR, parse_dsn, with_database
 
 
 def scratch_base() -> str | None:
@@ -31,7 +31,7 @@ def scratch_database(directory: Path, name: str) -> Iterator[str]:
     if base is None:
         yield f"chdb://{Path(directory).absolute()}?database={name}"
         return
-    dsn = with_database(base, f"{name}_{secrets.token_hex(4)}")
+    dsn = with_database(base, f"{parse_dsn(base).database}_{name}_{secrets.token_hex(4)}")
     try:
         yield dsn
     finally:
