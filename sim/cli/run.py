@@ -73,7 +73,8 @@ def render_delivery(report: SinkReport, out_dir: Path) -> str:
             f"{sum(report.rejected.values())} rejected; ")
     if report.complete:
         return line + "run complete"
-    return line + f"run incomplete until `violet-sim db deliver-spool --spool {out_dir / 'spool'}` delivers the rest"
+    deliver = f"violet-sim db deliver-spool --dsn DSN --spool {out_dir / 'spool'}"
+    return line + f"run incomplete until `{deliver}` delivers the rest"
 
 
 def render_summary(s: dict, out_dir: Path) -> str:

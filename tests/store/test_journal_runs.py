@@ -87,7 +87,8 @@ def test_run_key_follows_config_seed_and_version():
     digest = hashlib.sha256(f"{config}\n0.1.0".encode()).hexdigest()[:12]
     assert (run.run_id, run.scenario, run.seed, run.config_hash) == (f"baseline-seed7-{digest}", "baseline", 7, config)
     assert JournalRun.of("baseline", 7, config, "0.1.0") == run
-    others = {JournalRun.of("baseline", 8, config, "0.1.0").run_id, JournalRun.of("baseline", 7, "0" * 64, "0.1.0").run_id,
+    others = {JournalRun.of("baseline", 8, config, "0.1.0").run_id,
+              JournalRun.of("baseline", 7, "0" * 64, "0.1.0").run_id,
               JournalRun.of("baseline", 7, config, "0.2.0").run_id}
     assert len(others) == 3 and run.run_id not in others
 
