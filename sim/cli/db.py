@@ -17,6 +17,7 @@ from sim.errors import UserError
 from sim.recorded.generator import RecordedConfig, generate
 from sim.recorded.tables import store_recorded, write_parquet
 from sim.store.client import session
+from sim.store.journal_runs import stored_runs
 from sim.store.journal_sink import deliver_pending
 from sim.store.journal_spool import DEFAULT_SPOOL_DIR, Spool
 from sim.store.scan_store import DEFAULT_DATASET, export_scans, import_scans
@@ -44,7 +45,8 @@ dsn_option = click.option("--dsn", default=None, metavar="DSN",
 
 @click.group()
 def db() -> None:
-    """ClickHouse tables: create them, import/export scans, seed recorded trades, drain the spool."""
+    """ClickHouse tables: create them, import/export scans, seed recorded trades, drain the spool,
+    list journal runs."""
 
 
 @db.command()
@@ -110,6 +112,24 @@ def deliver_spool(dsn: str | None, spool_dir: Path) -> None:
     """Send journal batches left in a spool directory (any run) to ClickHouse, each exactly once."""
     delivery = deliver_pending(Spool(spool_dir), dsn)
     rows = sum(n for _, n, _ in delivery.confirmed)
-    click.echo(f"delivered {len(delivery.confirmed)} batches ({rows} rows)")
+    completed = f"; runs now complete: {', '.join(delivery.completed)}" if delivery.completed else ""
+    click.echo(f"delivered {len(delivery.confirmed)} batches ({rows} rows){completed}")
+    for conflict in delivery.conflicts:
+        click.echo(f"warning: {conflict}", err=True)
     if delivery.error is not None:
         raise UserError(f"{len(Spool(spool_dir).pending())} batches still spooled: {delivery.error}")
+
+
+@db.command("runs")
+@dsn_option
+@one_line_errors
+def runs(dsn: str | None) -> None:
+    """List the journal runs held, with their rows per table; a run whose journal is not whole
+    (stopped, still spooled, or from before run records) says INCOMPLETE."""
+    found = stored_runs(dsn)
+    if not found:
+        click.echo("no journal runs")
+    for run in found:
+        seed = "" if run.seed is None else f" seed {run.seed}"
+        counts = ", ".join(f"{table} {n:,}" for table, n in run.found.items())
+        click.echo(f"{run.run_id}  {run.scenario or '-'}{seed}  {run.status}  {counts}")

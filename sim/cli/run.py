@@ -9,13 +9,14 @@ import click
 from sim.cli.common import UserError, fail_on_user_error
 from sim.journal.writer import RunJournal
 from sim.progress import progress_bar
-from sim.scenario import load_scenario
+from sim.scenario import Scenario, load_scenario
 from sim.store.client import StoreError, session
-from sim.store.journal_sink import ClickHouseJournalSink
+from sim.store.journal_runs import JournalRun
+from sim.store.journal_sink import ClickHouseJournalSink, SinkReport
 from sim.store.schema import apply_ddl
-from sim.harness.swarm import swarm_variant
 from sim.harness.run_dir import staged_output
-from sim.harness.simulate import simulate
+from sim.harness.simulate import config_hash, simulate
+from sim.harness.swarm import swarm_variant
 
 
 @click.command()
@@ -43,29 +44,42 @@ def run(scenario_file: Path, seed: int | None, out_dir: Path | None, journal_dsn
     out_dir = out_dir or Path("runs") / f"{scenario.name}-seed{seed}"
     with staged_output(out_dir) as stage:
         journal = RunJournal(stage)
-        sink = _sink(scenario.name, seed, journal_dsn, stage) if journal_dsn is not None else None
+        sink = _sink(scenario, seed, journal_dsn, stage) if journal_dsn is not None else None
         if sink is not None:
             journal.add_sink(sink)
         with progress_bar(scenario.name) as progress:
             result = simulate(scenario, seed=seed, out_dir=stage, progress=progress, journal=journal)
-        delivered = sink.close() if sink is not None else None
+        report = sink.close(journal_sha256=result.summary.journal_sha256) if sink is not None else None
     click.echo(render_summary(result.summary.to_dict(), out_dir))
-    if delivered is not None:
-        click.echo(f"  journal to ClickHouse: {sum(delivered.delivered.values()):,} rows delivered, "
-                   f"{delivered.spooled:,} spooled{f' ({delivered.last_error})' if delivered.spooled else ''}, "
-                   f"{sum(delivered.rejected.values())} rejected")
+    if report is not None:
+        click.echo(render_delivery(report, out_dir))
+        if report.conflict:
+            click.echo(f"warning: {report.conflict}", err=True)
     sys.exit(0 if result.passed else 1)
 
 
-def _sink(name: str, seed: int, dsn: str, stage: Path) -> ClickHouseJournalSink:
-    """The journal's ClickHouse sink; an unreachable server now is an outage the sink rides out
-    (it spools and delivers when the server is back)."""
+def _sink(scenario: Scenario, seed: int, dsn: str, stage: Path) -> ClickHouseJournalSink:
+    """The journal's ClickHouse sink under the run's id; an unreachable server now is an outage
+    the sink rides out (it spools and delivers when the server is back)."""
     try:
         with session(dsn, create_database=True) as client:
             apply_ddl(client)
     except StoreError as exc:
         click.echo(f"warning: {exc}; journal batches will be spooled", err=True)
-    return ClickHouseJournalSink(f"{name}-seed{seed}", dsn, spool_dir=stage / "spool")
+    run_key = JournalRun.of(scenario.name, seed, config_hash(scenario, seed))
+    return ClickHouseJournalSink(run_key, dsn, spool_dir=stage / "spool")
+
+
+def render_delivery(report: SinkReport, out_dir: Path) -> str:
+    """The journal's ClickHouse outcome: under which run id, and whether it is all there yet."""
+    present = f" ({report.already_present} batches already there)" if report.already_present else ""
+    line = (f"  journal to ClickHouse as run {report.run_id}: {sum(report.delivered.values()):,} rows delivered"
+            f"{present}, {report.spooled:,} spooled{f' ({report.last_error})' if report.spooled else ''}, "
+            f"{sum(report.rejected.values())} rejected; ")
+    if report.complete:
+        return line + "run complete"
+    deliver = f"violet-sim db deliver-spool --dsn DSN --spool {out_dir / 'spool'}"
+    return line + f"run incomplete until `{deliver}` delivers the rest"
 
 
 def render_summary(s: dict, out_dir: Path) -> str:

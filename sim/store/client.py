@@ -13,10 +13,11 @@ from typing import Iterator, Sequence
 
 import clickhouse_connect
 from clickhouse_connect.driver.client import Client
-from clickhouse_connect.driver.exceptions import ClickHouseError
+from clickhouse_connect.driver.exceptions import ClickHouseError, DatabaseError, OperationalError
 
 from sim.errors import UserError
 from sim.store.dsn import DsnError, Target, parse_dsn, resolve_dsn
+from sim.store.server_version import probe_version, too_old, too_old_message
 
 # The driver logs each failed HTTP attempt as a warning; without a handler Python would print it
 # to stderr on top of our one-line error. Applications that configure logging still receive it.
@@ -46,12 +47,28 @@ def describe(exc: BaseException) -> str:
     return text.splitlines()[0][:300] if text else type(exc).__name__
 
 
+def _connect_error(target: Target, exc: BaseException) -> StoreError:
+    """The one line for a failed connect: a server that answered is not called unreachable."""
+    answered = isinstance(exc, DatabaseError) and not isinstance(exc, OperationalError)
+    version = probe_version(target.client_dsn, CONNECT_TIMEOUT_S) if answered and target.kind == "http" else None
+    if version is None:
+        return StoreError(f"ClickHouse at {target.display} is unreachable: {describe(exc)}")
+    if too_old(version):
+        return StoreError(too_old_message(target.display, version))
+    return StoreError(f"ClickHouse server at {target.display} (version {version}) refused the connection "
+                      f"setup: {describe(exc)}")
+
+
 def _open(target: Target) -> Client:
     extra = {"connect_timeout": CONNECT_TIMEOUT_S, "autogenerate_session_id": False} if target.kind == "http" else {}
     try:
-        return clickhouse_connect.get_client(dsn=target.client_dsn, **extra)
+        client = clickhouse_connect.get_client(dsn=target.client_dsn, **extra)
     except (ClickHouseError, OSError) as exc:
-        raise StoreError(f"ClickHouse at {target.display} is unreachable: {describe(exc)}") from None
+        raise _connect_error(target, exc) from None
+    if too_old(client.server_version or ""):
+        client.close()
+        raise StoreError(too_old_message(target.display, client.server_version))
+    return client
 
 
 def connect(dsn: str | None = None, *, create_database: bool = False) -> Client:

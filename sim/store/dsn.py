@@ -12,7 +12,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
 ENV_VAR = "VIOLET_CLICKHOUSE_DSN"
 DEFAULT_DSN = "chdb:.violet/chdb"
@@ -73,3 +73,15 @@ def parse_dsn(dsn: str) -> Target:
         client_dsn = parts._replace(path="", query="", fragment="").geturl()
         return Target("http", client_dsn, database, display, None)
     raise DsnError(f"bad DSN {dsn!r}: scheme must be chdb, http or https")
+
+
+def with_database(dsn: str, database: str) -> str:
+    """The same target with another database: how a suite or a tool gets a database of its own
+    on whatever target the user named, without knowing whether it is a server or chDB."""
+    parse_dsn(dsn)  # the target must be valid before it is rewritten
+    parts = urlsplit(dsn)
+    _database(database, dsn)
+    if parts.scheme == "chdb":
+        query = {k: v[-1] for k, v in parse_qs(parts.query).items()} | {"database": database}
+        return parts._replace(query=urlencode(query)).geturl()
+    return parts._replace(path=f"/{database}").geturl()

@@ -15,6 +15,8 @@ from sim.journal.schema import TABLES
 JOURNAL_TABLES: dict[str, str] = {name: f"violet_{name}" for name in TABLES}
 SCANS, SCAN_DATASETS, SCAN_FUNDING = "scans", "scan_datasets", "scan_funding"
 TRADE_EVENTS, TRADE_EXIT_LEGS = "trade_events", "trade_exit_legs"
+#: One start and one end record per journal run (see ``sim.store.journal_runs``).
+JOURNAL_RUNS = "journal_runs"
 
 
 def ddl_statements() -> list[tuple[str, str]]:

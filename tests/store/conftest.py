@@ -1,8 +1,12 @@
-"""Real embedded ClickHouse for the store tests: a fresh data directory and database per test.
+"""Real ClickHouse for the store tests: a fresh database per test.
 
-The embedded engine serves one data directory per process and starts whenever a first client
-opens; ``dsn`` keeps a client open for the test so the engine stays warm, while ``released_dsn``
-leaves the directory free between sessions, as the outage tests need another process to take it.
+The target is embedded ClickHouse (chDB) in a fresh data directory, or, with
+``VIOLET_CLICKHOUSE_DSN`` set, a database of the test's own on that target, dropped afterwards
+(``sim.store.scratch``). The embedded engine serves one data directory per process and starts
+whenever a first client opens; ``dsn`` keeps a client open for the test so the engine stays warm,
+while ``released_dsn`` leaves the directory free between sessions, as tests that need another
+process on the same target do. ``chdb_dsn`` is always embedded: the outage tests make the outage
+with the engine's directory lock, which a server does not have.
 """
 from __future__ import annotations
 
@@ -15,20 +19,36 @@ import pytest
 from sim.journal.schema import DECISIONS
 from sim.store.client import session
 from sim.store.schema import apply_ddl
+from sim.store.scratch import scratch_database
 
 
-@pytest.fixture
-def released_dsn(tmp_path_factory: pytest.TempPathFactory) -> str:
-    url = f"chdb://{tmp_path_factory.mktemp('chdb')}?database=violet"
+def initialised(url: str) -> str:
     with session(url, create_database=True) as client:
         apply_ddl(client)
     return url
 
 
 @pytest.fixture
+def fresh_dsn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A target whose database does not exist yet."""
+    with scratch_database(tmp_path_factory.mktemp("chdb"), "violet") as url:
+        yield url
+
+
+@pytest.fixture
+def released_dsn(fresh_dsn: str) -> str:
+    return initialised(fresh_dsn)
+
+
+@pytest.fixture
 def dsn(released_dsn: str) -> Iterator[str]:
     with session(released_dsn):
         yield released_dsn
+
+
+@pytest.fixture
+def chdb_dsn(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return initialised(f"chdb://{tmp_path_factory.mktemp('chdb')}?database=violet")
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from click.testing import CliRunner
 
 from sim.cli import main
 from sim.scans.archive import ParquetScanSource, write_archive
+from sim.store.dsn import parse_dsn
 from sim.store.journal_sink import ClickHouseJournalSink
 from sim.store.scan_store import ClickHouseScanSource
 from violet_engine.scan_batch import ScanBatch
@@ -18,11 +19,12 @@ def violet(*args: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
-def test_init_creates_database_and_is_repeatable(tmp_path):
-    dsn = f"chdb://{tmp_path / 'ch'}?database=fresh"
+def test_init_creates_database_and_is_repeatable(fresh_dsn):
+    database = parse_dsn(fresh_dsn).database
     for _ in range(2):
-        code, out = violet("db", "init", "--dsn", dsn)
-        assert code == 0 and out.startswith("fresh: 11 tables (scan_datasets, scan_funding, scans, trade_events")
+        code, out = violet("db", "init", "--dsn", fresh_dsn)
+        assert code == 0 and out.startswith(
+            f"{database}: 12 tables (journal_runs, scan_datasets, scan_funding, scans, trade_events")
 
 
 def test_scans_round_trip_through_the_cli(dsn, tmp_path):
@@ -44,7 +46,7 @@ def test_seed_recorded_refuses_to_append(dsn, tmp_path):
     code, out = violet("db", "seed-recorded", "--dsn", dsn, "--trades", "300", "--seed", "3")
     assert code == 0 and json.loads(out)["trade_ids"] == 300
     assert violet("db", "seed-recorded", "--dsn", dsn, "--trades", "300") == (
-        2, "error: table violet.trade_events is not empty (use --replace to overwrite it)\n")
+        2, f"error: table {parse_dsn(dsn).database}.trade_events is not empty (use --replace to overwrite it)\n")
     assert violet("db", "seed-recorded", "--dsn", dsn, "--trades", "300", "--replace")[0] == 0
     assert violet("db", "seed-recorded", "--parquet", str(tmp_path / "pq"), "--trades", "300")[0] == 0
     assert sorted(p.name for p in (tmp_path / "pq").iterdir()) == ["trade_events.parquet", "trade_exit_legs.parquet"]
@@ -55,7 +57,7 @@ def test_deliver_spool(dsn, decisions, tmp_path):
     sink.write("decisions", decisions(0, 25))
     assert sink.close().spooled == 25
     assert violet("db", "deliver-spool", "--dsn", dsn, "--spool", str(tmp_path)) == (
-        0, "delivered 1 batches (25 rows)\n")
+        0, "delivered 1 batches (25 rows); runs now complete: left-over\n")
 
 
 @pytest.mark.parametrize("args, message", [

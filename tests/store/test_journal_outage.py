@@ -2,7 +2,9 @@
 
 Two genuine ways a target becomes unreachable, with no fake client: an embedded data directory
 held by another process (the engine refuses to open a directory another process has locked, as
-when a second tool is using it), and a server URL with nothing listening.
+when a second tool is using it), and a server URL with nothing listening. The first needs the
+embedded engine's lock, so those tests run on chDB even when ``VIOLET_CLICKHOUSE_DSN`` names a
+server.
 """
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from typing import Iterator
 
 from sim.store.client import session
 from sim.store.dsn import parse_dsn
+from sim.store.journal_runs import stored_runs
 from sim.store.journal_sink import ClickHouseJournalSink, deliver_pending
 from sim.store.journal_spool import Spool
 
@@ -45,12 +48,16 @@ def stored(dsn: str) -> tuple[list[int], int]:
         return (list(numbers[0]) if numbers else []), client.command("SELECT count() FROM violet_decisions")
 
 
-def test_outage_mid_run_loses_and_duplicates_nothing(released_dsn, decisions, tmp_path):
-    sink = ClickHouseJournalSink("outage", released_dsn, spool_dir=tmp_path, batch_rows=50)
+def run_status(dsn: str, run_id: str) -> str:
+    return next(run.status for run in stored_runs(dsn) if run.run_id == run_id)
+
+
+def test_outage_mid_run_loses_and_duplicates_nothing(chdb_dsn, decisions, tmp_path):
+    sink = ClickHouseJournalSink("outage", chdb_dsn, spool_dir=tmp_path, batch_rows=50)
     for first in range(0, 150, 50):
         sink.write("decisions", decisions(first, 50))
-    assert stored(released_dsn) == (list(range(150)), 150)
-    with directory_held_elsewhere(released_dsn):
+    assert stored(chdb_dsn) == (list(range(150)), 150)
+    with directory_held_elsewhere(chdb_dsn):
         for first in range(150, 400, 50):
             sink.write("decisions", decisions(first, 50))
         sink.flush()
@@ -58,25 +65,27 @@ def test_outage_mid_run_loses_and_duplicates_nothing(released_dsn, decisions, tm
     for first in range(400, 500, 50):
         sink.write("decisions", decisions(first, 50))
     report = sink.close()
-    assert stored(released_dsn) == (list(range(500)), 500)
+    assert stored(chdb_dsn) == (list(range(500)), 500)
     assert report.delivered == {"decisions": 500}
     assert report.spooled == 0 and report.retries >= 2
     assert "in use by another process" in report.last_error
 
 
-def test_sink_stopped_during_outage_then_rerun(released_dsn, decisions, tmp_path):
+def test_sink_stopped_during_outage_then_rerun(chdb_dsn, decisions, tmp_path):
     """The run dies while the target is down; its re-run delivers the spool and adds each row once."""
-    sink = ClickHouseJournalSink("stopped", released_dsn, spool_dir=tmp_path, batch_rows=40)
+    sink = ClickHouseJournalSink("stopped", chdb_dsn, spool_dir=tmp_path, batch_rows=40)
     sink.write("decisions", decisions(0, 80))
-    with directory_held_elsewhere(released_dsn):
+    with directory_held_elsewhere(chdb_dsn):
         sink.write("decisions", decisions(80, 100))
         stopped = sink.close()
     assert stopped.delivered == {"decisions": 80} and stopped.spooled == 100
-    rerun = ClickHouseJournalSink("stopped", released_dsn, spool_dir=tmp_path, batch_rows=40)
+    assert not stopped.complete and run_status(chdb_dsn, "stopped").startswith("INCOMPLETE (no end record")
+    rerun = ClickHouseJournalSink("stopped", chdb_dsn, spool_dir=tmp_path, batch_rows=40)
     rerun.write("decisions", decisions(0, 180))
     report = rerun.close()
-    assert stored(released_dsn) == (list(range(180)), 180)
+    assert stored(chdb_dsn) == (list(range(180)), 180)
     assert report.delivered == {"decisions": 180} and report.spooled == 0
+    assert report.complete and run_status(chdb_dsn, "stopped") == "complete"
     # Batches 0-1 were delivered by the first run; the old spool's last batch (4) went out before
     # the re-run cut its own batch 4. The re-run's 2-3 replaced the identical spooled files.
     assert report.already_present == 3

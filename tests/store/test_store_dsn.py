@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from sim.store.client import StoreError, connect
-from sim.store.dsn import DEFAULT_DATABASE, ENV_VAR, parse_dsn, resolve_dsn
+from sim.store.dsn import DEFAULT_DATABASE, ENV_VAR, DsnError, parse_dsn, resolve_dsn, with_database
 
 
 def test_embedded_forms():
@@ -45,3 +45,18 @@ def test_bad_dsn_is_one_line(dsn, message):
     with pytest.raises(StoreError, match=message) as info:
         connect(dsn)
     assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize("dsn, expected", [
+    ("chdb:rel/dir", "chdb:rel/dir?database=t_1"),
+    ("chdb:///abs/dir?database=x", "chdb:/abs/dir?database=t_1"),
+    ("chdb://memory", "chdb://memory?database=t_1"),
+    ("http://u:p@ch:8123/violet", "http://u:p@ch:8123/t_1"),
+    ("https://ch:8443", "https://ch:8443/t_1"),
+])
+def test_with_database_keeps_the_target(dsn, expected):
+    moved = with_database(dsn, "t_1")
+    assert moved == expected
+    assert parse_dsn(moved).client_dsn == parse_dsn(dsn).client_dsn and parse_dsn(moved).database == "t_1"
+    with pytest.raises(DsnError, match="not a plain identifier"):
+        with_database(dsn, "t-1")

@@ -6,7 +6,7 @@ import pytest
 
 from sim.journal.schema import TABLES
 from sim.store.client import StoreError, connect, require_tables, session
-from sim.store.dsn import parse_dsn
+from sim.store.dsn import parse_dsn, with_database
 from sim.store.schema import JOURNAL_TABLES, apply_ddl, ddl_statements
 
 KEY = [("run_id", "LowCardinality(String)"), ("batch_seq", "UInt32"), ("row_idx", "UInt32")]
@@ -26,8 +26,8 @@ def test_init_is_idempotent(dsn):
     with session(dsn) as client:
         first = apply_ddl(client)
         assert apply_ddl(client) == first
-    assert len(first) == len(ddl_statements()) == 11
-    assert {"scans", "scan_datasets", "scan_funding", "trade_events", "trade_exit_legs"} | set(
+    assert len(first) == len(ddl_statements()) == 12
+    assert {"scans", "scan_datasets", "scan_funding", "trade_events", "trade_exit_legs", "journal_runs"} | set(
         JOURNAL_TABLES.values()) == set(first)
 
 
@@ -43,7 +43,7 @@ def test_journal_table_mirrors_arrow_schema(dsn, name):
 
 
 def test_missing_database_and_table_name_the_fix(dsn):
-    other = dsn.replace("database=", "database=absent_")
+    other = with_database(dsn, f"absent_{parse_dsn(dsn).database}")
     with pytest.raises(StoreError, match=r"does not exist .*\(run `violet-sim db init`\)"):
         connect(other)
     with session(dsn) as client:

@@ -1,11 +1,13 @@
-"""Recorded trades from the generator's default configuration, in memory and in embedded ClickHouse.
+"""Recorded trades from the generator's default configuration, in memory and in ClickHouse.
 
 Generated once per test session; the studies read them back through the same loader as real
-tables, from a real chDB data directory (the engine is opened and closed per session of use).
+tables, from a real chDB data directory (the engine is opened and closed per session of use), or
+from a database of the suite's own on the server ``VIOLET_CLICKHOUSE_DSN`` names.
 """
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Iterator
 
 import pyarrow as pa
 import pytest
@@ -14,6 +16,7 @@ from sim.recorded.generator import Recorded, generate
 from sim.recorded.tables import TRADE_EVENTS_SCHEMA, store_recorded
 from sim.store.client import session
 from sim.store.schema import apply_ddl
+from sim.store.scratch import scratch_database
 from sim.studies.trades import Trades, load_trades
 
 T0 = 1_781_308_800_000
@@ -25,12 +28,12 @@ def recorded() -> Recorded:
 
 
 @pytest.fixture(scope="session")
-def recorded_dsn(tmp_path_factory: pytest.TempPathFactory, recorded: Recorded) -> str:
-    dsn = f"chdb://{tmp_path_factory.mktemp('recorded')}?database=blue"
-    with session(dsn, create_database=True) as client:
-        apply_ddl(client)
-    store_recorded(recorded.events, recorded.legs, dsn)
-    return dsn
+def recorded_dsn(tmp_path_factory: pytest.TempPathFactory, recorded: Recorded) -> Iterator[str]:
+    with scratch_database(tmp_path_factory.mktemp("recorded"), "blue") as dsn:
+        with session(dsn, create_database=True) as client:
+            apply_ddl(client)
+        store_recorded(recorded.events, recorded.legs, dsn)
+        yield dsn
 
 
 @pytest.fixture(scope="session")
