@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from sim.cli.common import UserError, fail_on_user_error
+from sim.cli.common import fail_on_user_error
 from sim.journal.writer import RunJournal
 from sim.progress import progress_bar
 from sim.scenario import Scenario, load_scenario
