@@ -295,22 +295,21 @@ class Execution:
                 yield from self.sync(w.intent.context, order)
 
     def _on_operator(self, cmd: Operator) -> Generator[simpy.Event, Any, None]:
-        if cmd.kind == OperatorKind.HIBERNATE:
-            self.halted = True
-            if self.working is not None:
-                yield from self.cancel_working()
-            if self.position is not None:
-                yield from self.exit(ExitReason.HIBERNATE_HALT)
+        if cmd.kind in (OperatorKind.HIBERNATE, OperatorKind.END_OF_DATA):
+            yield from self._halt_flat(ExitReason.HIBERNATE_HALT if cmd.kind == OperatorKind.HIBERNATE
+                                       else ExitReason.END_OF_DATA)
         elif cmd.kind == OperatorKind.RESUME:
             self.halted = False
         elif cmd.kind == OperatorKind.CADENCE:
             self.cadence.schedule(cmd.action, cmd.quantum, self.env.now)
-        elif cmd.kind == OperatorKind.END_OF_DATA:
-            self.halted = True
-            if self.working is not None:
-                yield from self.cancel_working()
-            if self.position is not None:
-                yield from self.exit(ExitReason.END_OF_DATA)
+
+    def _halt_flat(self, reason: ExitReason) -> Generator[simpy.Event, Any, None]:
+        """Stop entering, cancel the working entry, close the position (hibernate, end of data)."""
+        self.halted = True
+        if self.working is not None:
+            yield from self.cancel_working()
+        if self.position is not None:
+            yield from self.exit(reason)
 
     # -- the venue's truth -----------------------------------------------------------------------
     def sync(self, context: TradeContext, order: dict[str, Any] | None) -> Generator[simpy.Event, Any, None]:

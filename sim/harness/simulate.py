@@ -46,7 +46,7 @@ from sim.observe.recorder import Recorder
 from sim.progress import Progress
 from sim.rng import RngStreams
 from sim.scenario.expectations import evaluate
-from sim.scenario.schema import Scenario
+from sim.scenario.schema import ParquetData, Scenario
 from sim.scenario.sources import open_source
 from violet_engine import DecisionEngine, ScanBatch
 from violet_engine.cadence import Cadence
@@ -86,10 +86,30 @@ class RunResult:
 
 
 def config_hash(scenario: Scenario, seed: int) -> str:
-    """sha256 of the scenario's canonical JSON and the seed: what a run's outputs depend on."""
+    """sha256 of the scenario's canonical JSON and the seed: what a run's outputs depend on. Files
+    the scenario names (its scan archive, its contract table) enter by content, not by path, so
+    the same run has the same hash in any checkout on any machine."""
     doc = scenario.model_dump(mode="json")
     doc["seed"] = seed
+    if isinstance(scenario.data, ParquetData):
+        doc["data"]["path"] = _file_digest(Path(scenario.data.path))
+    if scenario.venue.contracts_dir is not None:
+        folder = scenario.venue.contracts_dir
+        doc["venue"]["contracts_dir"] = [_file_digest(folder / n) for n in ("contracts.csv", "maint_tiers.csv")]
     return hashlib.sha256(json.dumps(doc, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def _file_digest(path: Path) -> str:
+    """``sha256:<hex>`` of a file's bytes (``missing:<name>`` when it cannot be read: the run then
+    fails on its own, naming the file)."""
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(chunk)
+    except OSError:
+        return f"missing:{path.name}"
+    return f"sha256:{digest.hexdigest()}"
 
 
 def versions() -> dict[str, str]:
