@@ -6,20 +6,24 @@ from pathlib import Path
 
 import click
 
-from sim.cli.common import UserError, fail_on_user_error
+from sim.cli.common import FiniteFloatRange, UserError, fail_on_user_error
 from sim.harness.swarm import BACKENDS, DEFAULT_RERUN_FRACTION, SeedResult, run_swarm
+
+
+MAX_SEEDS = 10_000_000  # a swarm this size runs for weeks; more is a typo
 
 
 @click.command()
 @click.argument("scenario_files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--seeds", type=click.IntRange(min=1), required=True, help="Seeds per scenario.")
+@click.option("--seeds", type=click.IntRange(min=1, max=MAX_SEEDS), required=True,
+              help=f"Seeds per scenario (at most {MAX_SEEDS:,}).")
 @click.option("--first-seed", type=click.IntRange(min=0), default=0, show_default=True,
               help="Seeds run are FIRST_SEED .. FIRST_SEED+SEEDS-1.")
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
               help="Parallel worker processes (local) or tasks in flight (ray).")
 @click.option("--backend", type=click.Choice(BACKENDS), default="local", show_default=True,
               help="ray: run on a Ray cluster (needs the 'ray' extra).")
-@click.option("--rerun-fraction", type=click.FloatRange(0, 1), default=DEFAULT_RERUN_FRACTION, show_default=True,
+@click.option("--rerun-fraction", type=FiniteFloatRange(0, 1), default=DEFAULT_RERUN_FRACTION, show_default=True,
               help="Share of passing seeds run again to confirm the same journal hash.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Write swarm.json (every run, reruns, probe coverage) and swarm.txt here.")

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import click
 
-from sim.cli.common import fail_on_user_error
+from sim.cli.common import FiniteFloatRange, fail_on_user_error
 from sim.harness.venue_server import serve as run_server
 
 
@@ -19,7 +19,7 @@ def venue() -> None:
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535), help="0: any free port.")
 @click.option("--scenario", type=click.Path(dir_okay=False, path_type=Path),
               help="Replay this scenario's scans as the venue's prices.")
-@click.option("--speed", default=1.0, show_default=True, type=click.FloatRange(min=0, min_open=True),
+@click.option("--speed", default=1.0, show_default=True, type=FiniteFloatRange(min=0, min_open=True),
               help="Replay speed: 60 plays an hour of scans in a minute.")
 @click.option("--accounts", type=click.Path(dir_okay=False, path_type=Path),
               help="YAML/JSON list of {api_key, secret, initial_balance}; default: one demo key.")

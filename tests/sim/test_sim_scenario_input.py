@@ -23,3 +23,17 @@ def test_a_name_cannot_hold_a_path(tmp_path: Path, name: str):
     with pytest.raises(ScenarioError) as err:
         load_scenario(path)
     assert "name:" in str(err.value)
+
+
+@pytest.mark.parametrize("argv, option", [
+    (["swarm", "scenarios/baseline.yaml", "--seeds", "2", "--rerun-fraction", "nan"], "--rerun-fraction"),
+    (["swarm", "scenarios/baseline.yaml", "--seeds", "99999999999999999999"], "--seeds"),
+    (["venue", "serve", "--speed", "nan"], "--speed"),
+])
+def test_absurd_option_values_are_one_line_and_exit_2(argv: list[str], option: str):
+    from click.testing import CliRunner
+
+    from sim.cli import main
+
+    res = CliRunner().invoke(main, argv)
+    assert res.exit_code == 2 and option in res.output and res.output.count("\n") == 1
