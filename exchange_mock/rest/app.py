@@ -10,9 +10,8 @@ the envelope, never as a 5xx or a traceback.
 """
 from __future__ import annotations
 
-import json
 import logging
-from typing import Any, Awaitable, Callable
+from typing import Awaitable, Callable
 from urllib.parse import parse_qsl
 
 from starlette.applications import Starlette
@@ -28,17 +27,13 @@ from exchange_mock.rest.auth import AuthError, authenticate, signed_payload
 from exchange_mock.rest.host import VenueHost
 from exchange_mock.rest.openapi import openapi_document
 from exchange_mock.rest.ratelimit import Clock, RateLimiter
+from exchange_mock.rest.replies import refusal, reply
 from exchange_mock.rest.routes import ROUTES, Call, Route
 
 log = logging.getLogger("exchange_mock.rest")
 
 FORM = "application/x-www-form-urlencoded"
 MAX_FIELDS = 100
-
-
-def reply(payload: dict[str, Any], status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    body = json.dumps(payload, separators=(",", ":"), allow_nan=False)
-    return Response(body, status_code=status, headers=headers, media_type="application/json")
 
 
 def _fields(raw: bytes, where: str) -> dict[str, str]:
@@ -123,7 +118,7 @@ def guarded(handle: RequestHandler) -> RequestHandler:
 
 async def _http_error(request: Request, exc: HTTPException) -> Response:
     """Starlette's 404 and 405 (unknown path, method not allowed) in the envelope."""
-    return reply(error(exc.status_code, exc.detail), exc.status_code, dict(exc.headers or {}))
+    return refusal(exc.status_code, exc.detail, dict(exc.headers or {}))
 
 
 def create_app(host: VenueHost, clock: Clock, *, admin_enabled: bool = False) -> Starlette:
