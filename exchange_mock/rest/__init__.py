@@ -9,12 +9,21 @@ client (ccxt's ``bingx`` class, or the live execution code) trades the mock unch
 The package reads no clock itself: the caller passes one (ms since the epoch) for signature
 timestamps and rate limits, and the venue's own time moves only through ``VenueHost.advance``.
 """
-from exchange_mock.rest.accounts import DEMO_ACCOUNT, AccountsFileError, ApiAccount, load_accounts, parse_accounts
+from exchange_mock.rest.accounts import (
+    DEMO_ACCOUNT,
+    AccountsFile,
+    AccountsFileError,
+    ApiAccount,
+    load_accounts,
+    load_accounts_file,
+    parse_accounts,
+)
 from exchange_mock.rest.app import create_app
 from exchange_mock.rest.host import VenueHost
 from exchange_mock.rest.ratelimit import Clock
 
 __all__ = [
     "create_app", "VenueHost", "Clock",
-    "ApiAccount", "AccountsFileError", "DEMO_ACCOUNT", "load_accounts", "parse_accounts",
+    "ApiAccount", "AccountsFile", "AccountsFileError", "DEMO_ACCOUNT", "load_accounts", "load_accounts_file",
+    "parse_accounts",
 ]

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from exchange_mock import Venue, VenueConfig
-from exchange_mock.rest import AccountsFileError, VenueHost, load_accounts
+from exchange_mock.rest import AccountsFileError, VenueHost, load_accounts, load_accounts_file
 
 
 def test_yaml_and_json_files(tmp_path: Path) -> None:
@@ -33,6 +33,10 @@ def test_yaml_and_json_files(tmp_path: Path) -> None:
     ("- {api_key: a, secret: s, extra: 1}", "entry 0: extra: Extra inputs are not permitted"),
     ("- {api_key: a, secret: s}\n- {api_key: a, secret: t}", "entry 1: api_key 'a' is listed twice"),
     ("- [unclosed", "not valid YAML or JSON"),
+    ("{admin_token: short, accounts: [{api_key: a, secret: s}]}", "admin_token must be 16-256 printable ASCII"),
+    ("{admin_token: 'has spaces in it ok?', accounts: [{api_key: a, secret: s}]}", "admin_token must be 16-256"),
+    ("{accounts: [{api_key: a, secret: s}], admin: 1}", "unknown key 'admin'; expected accounts and admin_token"),
+    ("{accounts: []}", "expected a non-empty list"),
 ])
 def test_bad_files_name_the_file_and_the_entry(tmp_path: Path, text: str, message: str) -> None:
     path = tmp_path / "accounts.yaml"
@@ -45,3 +49,11 @@ def test_bad_files_name_the_file_and_the_entry(tmp_path: Path, text: str, messag
 def test_a_missing_file(tmp_path: Path) -> None:
     with pytest.raises(AccountsFileError, match="cannot read"):
         load_accounts(tmp_path / "absent.yaml")
+
+
+def test_a_file_that_also_gives_the_admin_token(tmp_path: Path) -> None:
+    path = tmp_path / "accounts.yaml"
+    path.write_text("admin_token: k7-0123456789abcdef\naccounts:\n  - {api_key: a-key, secret: a}\n")
+    loaded = load_accounts_file(path)
+    assert loaded.admin_token == "k7-0123456789abcdef"
+    assert [a.api_key for a in loaded.accounts] == ["a-key"] == [a.api_key for a in load_accounts(path)]
