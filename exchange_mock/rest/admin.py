@@ -1,6 +1,8 @@
 """``POST /admin/advance``: move the venue's clock and prices by hand, for tests.
 
-Mounted only when the server is started with the admin switch. The body is
+Mounted only when the server is given an admin token, and answered only to requests that send it
+in the ``X-ADMIN-TOKEN`` header: HTTP 401 (code 401) without it, 403 (code 403) with another one.
+A header rather than a query parameter, so that the token stays out of access logs. The body is
 ``{"ts_ms": int, "prices": {symbol: price}, "marks": {symbol: price}?}``; symbols may be venue
 (``BTC-USDT``) or scanner (``BTCUSDT``) names. Prices (and marks) update the last known ones, so a
 test can move one symbol and leave the others where they were. The reply is the envelope with the
@@ -9,12 +11,15 @@ venue's new time and the number of events the step produced, by kind (``Fill``, 
 """
 from __future__ import annotations
 
+import hmac
+import secrets
 from collections import Counter
 from typing import Any, Mapping
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from exchange_mock.contracts import to_venue_symbol
+from exchange_mock.rest.accounts import check_admin_token
 from exchange_mock.envelope import error, ok
 from exchange_mock.errors import Code, VenueError
 from exchange_mock.rest.host import VenueHost
@@ -24,6 +29,30 @@ from exchange_mock.rest.host import VenueHost
 #: (say to 2**62 ms) would keep it busy for ages; this bound keeps the catch-up to about 10**5
 #: settlements.
 MAX_TS_MS = 4_102_444_800_000
+
+
+TOKEN_HEADER = "X-ADMIN-TOKEN"
+
+
+def new_token() -> str:
+    """A fresh random token, for a server started without one. It guards who may move prices;
+    it plays no part in what the venue computes, so a server stays deterministic."""
+    return secrets.token_hex(16)
+
+
+def check_token(token: str) -> str:
+    """``token`` if it is usable as the admin token; ``ValueError`` naming the rule otherwise."""
+    return check_admin_token(token, "admin token")
+
+
+def token_refusal(expected: str, given: str | None) -> tuple[int, str] | None:
+    """``None`` for the right token, else the HTTP status and message to refuse with. Compared in
+    constant time; header values arrive as Latin-1 text, so they are compared as those bytes."""
+    if not given:
+        return 401, f"admin token required: send it in the {TOKEN_HEADER} header"
+    if not hmac.compare_digest(given.encode("latin-1"), expected.encode("ascii")):
+        return 403, "wrong admin token"
+    return None
 
 
 class AdvanceRequest(BaseModel):

@@ -1,11 +1,12 @@
 """The ASGI app: BingX's USDT-M perpetual REST dialect in front of a ``VenueHost``.
 
-A request goes through: parameters (query string, or a form body; the query wins), then for
-private endpoints the key, signature and timestamp (``auth``), then the caller's rate limit
-(HTTP 429 when exceeded), then the venue endpoint under the host's lock. Every reply is BingX's
-envelope: HTTP 200 with ``code`` 0 or a BingX error code; 404/405 with code 404/405; 429 with
-code 0, because ccxt reads a non-zero body code before the HTTP status and so would not classify
-the reply as a rate limit otherwise. A failure inside the server is logged and answered 100500 in
+A request goes through: the size limits (``limits``: HTTP 413/414/431), parameters (query
+string, or a form body; the query wins), then for private endpoints the key, signature and
+timestamp (``auth``), then the caller's rate limit (HTTP 429 when exceeded), then the venue
+endpoint under the host's lock. Every reply is BingX's envelope: HTTP 200 with ``code`` 0 or a
+BingX error code; 401/403/404/405/413/414/431 with the status as the code; 429 with code 0,
+because ccxt reads a non-zero body code before the HTTP status and so would not classify the
+reply as a rate limit otherwise. A failure inside the server is logged and answered 100500 in
 the envelope, never as a 5xx or a traceback.
 """
 from __future__ import annotations
@@ -16,6 +17,7 @@ from urllib.parse import parse_qsl
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route as StarletteRoute
@@ -25,6 +27,7 @@ from exchange_mock.errors import Code, VenueError
 from exchange_mock.rest import admin
 from exchange_mock.rest.auth import AuthError, authenticate, signed_payload
 from exchange_mock.rest.host import VenueHost
+from exchange_mock.rest.limits import Limits, LimitsMiddleware
 from exchange_mock.rest.openapi import openapi_document
 from exchange_mock.rest.ratelimit import Clock, RateLimiter
 from exchange_mock.rest.replies import refusal, reply
@@ -60,12 +63,13 @@ def request_fields(raw_query: bytes, raw_body: bytes, content_type: str) -> dict
 
 
 class RestApp:
-    """Holds what the handlers share: the host, the clock, the rate limiter."""
+    """Holds what the handlers share: the host, the clock, the rate limiter, the recvWindow cap."""
 
-    def __init__(self, host: VenueHost, clock: Clock) -> None:
+    def __init__(self, host: VenueHost, clock: Clock, max_recv_window_ms: int | None) -> None:
         self.host = host
         self.clock = clock
         self.limiter = RateLimiter(clock)
+        self.max_recv_window_ms = max_recv_window_ms
 
     async def serve(self, request: Request, route: Route) -> Response:
         raw_query = request.scope.get("query_string", b"")
@@ -78,7 +82,7 @@ class RestApp:
         if route.private:
             try:
                 caller = authenticate(request.headers.get("x-bx-apikey"), self.host.secrets, fields,
-                                      signed_payload(raw_query, raw_body), now)
+                                      signed_payload(raw_query, raw_body), now, self.max_recv_window_ms)
             except AuthError as exc:
                 return reply(error(exc.code, exc.msg))
             account = self.host.accounts[caller]
@@ -121,23 +125,37 @@ async def _http_error(request: Request, exc: HTTPException) -> Response:
     return refusal(exc.status_code, exc.detail, dict(exc.headers or {}))
 
 
-def create_app(host: VenueHost, clock: Clock, *, admin_enabled: bool = False) -> Starlette:
+def _admin_route(host: VenueHost, token: str) -> StarletteRoute:
+    """``POST /admin/advance``, answered only to a request that carries the token: whoever moves
+    prices can liquidate every account."""
+    async def advance(request: Request) -> Response:
+        refused = admin.token_refusal(token, request.headers.get(admin.TOKEN_HEADER))
+        if refused is not None:
+            return refusal(*refused)
+        return reply(admin.advance(host, await request.body()))
+    return StarletteRoute("/admin/advance", guarded(advance), methods=["POST"])
+
+
+def create_app(host: VenueHost, clock: Clock, *, admin_token: str | None = None,
+               limits: Limits = Limits()) -> Starlette:
     """The server's ASGI app. ``clock`` (ms since the epoch) times signatures and rate limits;
-    ``admin_enabled`` mounts ``POST /admin/advance``."""
-    rest = RestApp(host, clock)
+    ``admin_token`` mounts ``POST /admin/advance`` for requests that send it (``None``: not
+    mounted); ``limits`` caps request sizes and, if set, ``recvWindow``."""
+    if admin_token is not None:
+        admin.check_token(admin_token)
+    rest = RestApp(host, clock, limits.max_recv_window_ms)
     by_path: dict[str, dict[str, Route]] = {}
     for route in ROUTES:
         by_path.setdefault(route.path, {})[route.method] = route
     routes = [StarletteRoute(path, rest.endpoint(methods), methods=list(methods)) for path, methods in by_path.items()]
     symbols = [c["symbol"] for c in host.venue.contracts()["data"]]
-    document = openapi_document(symbols, admin=admin_enabled)
+    document = openapi_document(symbols, admin=admin_token is not None, limits=limits)
 
     async def openapi(request: Request) -> Response:
         return reply(document)
 
     routes.append(StarletteRoute("/openapi.json", openapi, methods=["GET"]))
-    if admin_enabled:
-        async def advance(request: Request) -> Response:
-            return reply(admin.advance(host, await request.body()))
-        routes.append(StarletteRoute("/admin/advance", guarded(advance), methods=["POST"]))
-    return Starlette(routes=routes, exception_handlers={HTTPException: _http_error})
+    if admin_token is not None:
+        routes.append(_admin_route(host, admin_token))
+    return Starlette(routes=routes, exception_handlers={HTTPException: _http_error},
+                     middleware=[Middleware(LimitsMiddleware, limits=limits)])

@@ -10,6 +10,10 @@ immediately followed by the body part, with no ``&`` between them, as BingX docu
 The timestamp must lie within ``recvWindow`` ms (default 5000) before the server's clock, and no
 more than ``FUTURE_TOLERANCE_MS`` after it (BingX does not document a future tolerance; this is
 the common exchange convention). The server's clock is passed in: this module never reads one.
+
+A server may cap ``recvWindow`` (off by default, as BingX documents no maximum). A window over the
+cap is answered 80014, invalid parameter: BingX documents no code for it (100421 means a bad
+timestamp, and ccxt maps it to BadSymbol).
 """
 from __future__ import annotations
 
@@ -19,6 +23,8 @@ import re
 from enum import IntEnum
 from typing import Mapping
 from urllib.parse import unquote_to_bytes
+
+from exchange_mock.errors import Code, VenueError
 
 DEFAULT_RECV_WINDOW_MS = 5000
 FUTURE_TOLERANCE_MS = 1000
@@ -30,6 +36,7 @@ class AuthCode(IntEnum):
     NULL_SIGNATURE = 100412
     BAD_API_KEY = 100413
     BAD_TIMESTAMP = 100421
+    RECV_WINDOW_OVER_CAP = int(Code.INVALID_PARAMETER)  # undocumented by BingX: invalid parameter
 
 
 class AuthError(Exception):
@@ -66,11 +73,12 @@ def _millis(params: Mapping[str, str], name: str) -> int | None:
 
 
 def authenticate(api_key: str | None, secrets: Mapping[str, str], params: Mapping[str, str],
-                 payload: bytes, now_ms: int) -> str:
+                 payload: bytes, now_ms: int, max_recv_window_ms: int | None = None) -> str:
     """The request's API key once every check passes; ``AuthError`` at the first that fails.
 
-    Order: key (100413), signature present (100412), signature matches (100001), then the
-    timestamp (100421), which is only meaningful once the signature vouches for it."""
+    Order: key (100413), signature present (100412), signature matches (100001), then
+    ``recvWindow`` against the cap, if any (80014), and the timestamp (100421), which are only
+    meaningful once the signature vouches for them."""
     if not api_key:
         raise AuthError(AuthCode.BAD_API_KEY, "Null apiKey")
     secret = secrets.get(api_key)
@@ -84,6 +92,9 @@ def authenticate(api_key: str | None, secrets: Mapping[str, str], params: Mappin
     timestamp = _millis(params, "timestamp")
     window = _millis(params, "recvWindow")
     window = DEFAULT_RECV_WINDOW_MS if window is None else window
+    if max_recv_window_ms is not None and window > max_recv_window_ms:  # the cap is >= the default
+        detail = f"recvWindow: {window} ms is over this server's maximum of {max_recv_window_ms} ms"
+        raise AuthError(AuthCode.RECV_WINDOW_OVER_CAP, VenueError(Code.INVALID_PARAMETER, detail=detail).msg)
     if timestamp is None or not now_ms - window <= timestamp <= now_ms + FUTURE_TOLERANCE_MS:
         raise AuthError(AuthCode.BAD_TIMESTAMP, "Null timestamp or timestamp mismatch")
     return api_key

@@ -24,8 +24,13 @@ def venue() -> None:
 @click.option("--accounts", type=click.Path(dir_okay=False, path_type=Path),
               help="YAML/JSON list of {api_key, secret, initial_balance}; default: one demo key.")
 @click.option("--admin", is_flag=True, help="Mount POST /admin/advance to set time and prices (tests).")
+@click.option("--admin-token", help="Token /admin/advance requires (X-ADMIN-TOKEN header); default: the "
+                                    "accounts file's admin_token, else a random one, printed at start.")
+@click.option("--max-recv-window", type=click.IntRange(min=5000), metavar="MS",
+              help="Refuse a recvWindow over MS with 80014 (default: no maximum, as BingX documents none).")
 @fail_on_user_error
-def serve(host: str, port: int, scenario: Path | None, speed: float, accounts: Path | None, admin: bool) -> None:
+def serve(host: str, port: int, scenario: Path | None, speed: float, accounts: Path | None, admin: bool,
+          admin_token: str | None, max_recv_window: int | None) -> None:
     """Serve BingX's swap REST API (the paths ccxt's bingx class calls) over the venue."""
     run_server(host=host, port=port, scenario=scenario, accounts=accounts, speed=speed, admin=admin,
-               echo=click.echo)
+               admin_token=admin_token, max_recv_window_ms=max_recv_window, echo=click.echo)

@@ -3,7 +3,8 @@
 The REST layer (``exchange_mock.rest``) reads no clock; a live server gives it the wall clock for
 signature timestamps and rate limits. The venue's own time moves only through its ``advance``:
 either from a scenario's scans, replayed in wall-clock time (``ScanReplay``), or by hand through
-``POST /admin/advance`` when the server is started with ``admin``.
+``POST /admin/advance`` when the server is started with ``admin``, for callers that send the admin
+token (given, read from the accounts file, or generated and printed at start).
 """
 from __future__ import annotations
 
@@ -19,7 +20,19 @@ import numpy as np
 import uvicorn
 
 from exchange_mock import Venue, to_venue_symbol
-from exchange_mock.rest import DEMO_ACCOUNT, AccountsFileError, VenueHost, create_app, load_accounts
+from exchange_mock.rest import (
+    DEMO_ACCOUNT,
+    TOKEN_HEADER,
+    AccountsFile,
+    AccountsFileError,
+    Limits,
+    VenueHost,
+    create_app,
+    load_accounts_file,
+    new_token,
+    uvicorn_options,
+)
+from exchange_mock.rest.accounts import check_admin_token
 from sim.errors import UserError
 from violet_engine import ScanBatch
 
@@ -106,14 +119,38 @@ def _listen(host: str, port: int) -> socket.socket:
     return sock
 
 
+def _admin_token(given: str | None, from_file: str | None) -> tuple[str, str]:
+    """The admin token and the start-up line that tells where it came from: ``--admin-token``,
+    else the accounts file's ``admin_token``, else a fresh one, printed since nobody else knows it."""
+    if given is not None:
+        return check_admin_token(given, "--admin-token"), "admin token: as given by --admin-token"
+    if from_file is not None:
+        return from_file, "admin token: from the accounts file"
+    token = new_token()
+    return token, f"admin token: {token}"
+
+
+def _accounts(path: Path | None) -> AccountsFile:
+    try:
+        return load_accounts_file(path) if path is not None else AccountsFile((DEMO_ACCOUNT,))
+    except AccountsFileError as exc:
+        raise UserError(str(exc)) from None
+
+
 def serve(*, host: str, port: int, scenario: Path | None, accounts: Path | None, speed: float,
-          admin: bool, echo: Callable[[str], None] = print) -> None:
+          admin: bool, admin_token: str | None = None, max_recv_window_ms: int | None = None,
+          echo: Callable[[str], None] = print) -> None:
     """Build the venue, its accounts and price driver, and serve until interrupted."""
     if (scenario is None) == (not admin):
         raise UserError("give --scenario FILE (replayed prices) or --admin (prices set through POST /admin/advance)")
+    if admin_token is not None and not admin:
+        raise UserError("--admin-token needs --admin")
+    accounts_file = _accounts(accounts)
+    keys = accounts_file.accounts
     try:
-        keys = load_accounts(accounts) if accounts is not None else (DEMO_ACCOUNT,)
-    except AccountsFileError as exc:
+        token, token_line = _admin_token(admin_token, accounts_file.admin_token) if admin else (None, "")
+        limits = Limits(max_recv_window_ms=max_recv_window_ms)
+    except ValueError as exc:
         raise UserError(str(exc)) from None
     replay = None
     if scenario is not None:
@@ -127,13 +164,15 @@ def serve(*, host: str, port: int, scenario: Path | None, accounts: Path | None,
     else:
         vhost = VenueHost(Venue(), keys)
     sock = _listen(host, port)
-    app = create_app(vhost, wall_clock_ms, admin_enabled=admin)
+    app = create_app(vhost, wall_clock_ms, admin_token=token, limits=limits)
     echo(f"serving BingX swap API on http://{host}:{sock.getsockname()[1]}/openApi "
          f"(keys: {', '.join(k.api_key for k in keys)}; prices: {'admin' if admin else f'replay x{speed:g}'})")
+    if token_line:
+        echo(f"{token_line} (send it in the {TOKEN_HEADER} header to /admin/advance)")
     if replay is not None:
         threading.Thread(target=replay.run, name="scan-replay", daemon=True).start()
     try:
-        uvicorn.Server(uvicorn.Config(app, log_level="info")).run(sockets=[sock])
+        uvicorn.Server(uvicorn.Config(app, log_level="info", **uvicorn_options())).run(sockets=[sock])
     finally:
         if replay is not None:
             replay.stop()

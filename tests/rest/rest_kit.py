@@ -20,13 +20,15 @@ with warnings.catch_warnings():  # starlette suggests httpx2 for its test client
     from starlette.testclient import TestClient
 
 from exchange_mock import Venue, VenueConfig
-from exchange_mock.rest import ApiAccount, VenueHost, create_app
+from exchange_mock.rest import TOKEN_HEADER, ApiAccount, Limits, VenueHost, create_app, uvicorn_options
 from exchange_mock.rest.auth import sign
 
 ALICE = ApiAccount(api_key="alice-key", secret="alice-secret", initial_balance=10000)
 BOB = ApiAccount(api_key="bob-key", secret="bob-secret", initial_balance=5000)
 START_MS = 1_767_225_600_000  # 2026-01-01, the venue's market time in these tests
 BTC = "BTC/USDT:USDT"
+ADMIN_TOKEN = "test-admin-token-0123456789abcdef"
+ADMIN = {TOKEN_HEADER: ADMIN_TOKEN}  # the header an admin call sends
 
 
 class TestClock:
@@ -59,12 +61,15 @@ def make_host(*accounts: ApiAccount, seed: int = 7) -> VenueHost:
 
 
 @contextmanager
-def live_server(host: VenueHost, clock: TestClock, *, admin: bool = True) -> Iterator[str]:
-    """uvicorn on a free loopback port in a thread; yields the base URL, stops on exit."""
+def live_server(host: VenueHost, clock: TestClock, *, admin_token: str | None = ADMIN_TOKEN,
+                limits: Limits = Limits()) -> Iterator[str]:
+    """uvicorn on a free loopback port in a thread, with the parser settings ``venue serve``
+    uses; yields the base URL, stops on exit."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(host, clock, admin_enabled=admin), log_level="warning"))
+    app = create_app(host, clock, admin_token=admin_token, limits=limits)
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", **uvicorn_options()))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
@@ -89,7 +94,8 @@ def exchange(base_url: str, account: ApiAccount, secret: str | None = None) -> c
 
 
 def advance(base_url: str, ts_ms: int, prices: Mapping[str, float]) -> dict[str, Any]:
-    reply = httpx.post(f"{base_url}/admin/advance", json={"ts_ms": ts_ms, "prices": dict(prices)}, timeout=10)
+    reply = httpx.post(f"{base_url}/admin/advance", json={"ts_ms": ts_ms, "prices": dict(prices)}, headers=ADMIN,
+                       timeout=10)
     assert reply.status_code == 200 and reply.json()["code"] == 0, reply.text
     return reply.json()["data"]
 
@@ -104,10 +110,10 @@ def signed_query(account: ApiAccount, fields: Mapping[str, Any], timestamp: int)
 class InProcess:
     """The app in-process (no socket) with a manual clock, and signed-request helpers."""
 
-    def __init__(self, host: VenueHost, *, now_ms: int = START_MS, admin: bool = True) -> None:
+    def __init__(self, host: VenueHost, *, now_ms: int = START_MS, admin_token: str | None = ADMIN_TOKEN) -> None:
         self.host = host
         self.now_ms = now_ms
-        self.app = create_app(host, lambda: self.now_ms, admin_enabled=admin)
+        self.app = create_app(host, lambda: self.now_ms, admin_token=admin_token)
         self.client = TestClient(self.app)
 
     def raw(self, method: str, path: str, query: bytes, headers: list[tuple[bytes, bytes]],
@@ -140,4 +146,4 @@ class InProcess:
         return self.client.request(method, f"{path}?{query}", headers={"X-BX-APIKEY": account.api_key})
 
     def advance(self, ts_ms: int, prices: Mapping[str, float]) -> dict[str, Any]:
-        return self.client.post("/admin/advance", json={"ts_ms": ts_ms, "prices": dict(prices)}).json()
+        return self.client.post("/admin/advance", json={"ts_ms": ts_ms, "prices": dict(prices)}, headers=ADMIN).json()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from rest_kit import ALICE, BOB, START_MS, InProcess, make_host
+from rest_kit import ADMIN, ALICE, BOB, START_MS, InProcess, make_host
 
 from exchange_mock.rest.auth import sign
 from exchange_mock.rest.routes import ROUTES
@@ -30,7 +30,7 @@ def test_public_endpoints_need_no_key_and_server_time_is_the_auth_clock(app: InP
     (("GET", "/openApi/swap/v2/nope"), 404, 404),
     (("PUT", ORDER), 405, 405),
     (("POST", "/openapi.json"), 405, 405),
-    (("POST", "/admin/advance"), 200, 80014),
+    (("POST", "/admin/advance"), 401, 401),
 ])
 def test_unknown_paths_and_methods_are_envelopes(app: InProcess, request_args: tuple[str, str], status: int,
                                                  code: int) -> None:
@@ -100,12 +100,12 @@ def test_admin_steps_merge_prices_and_refuse_bad_bodies(app: InProcess) -> None:
         "code": 109425, "msg": "NOPE-USDT not exist, please verify it"}
     assert app.advance(START_MS + 2, {"BTC-USDT": -1.0})["code"] == 80014
     for body in (b"", b"[]", b'{"ts_ms": "1", "prices": {}}', b'{"ts_ms": 1, "prices": {}, "x": 1}'):
-        assert app.client.post("/admin/advance", content=body).json()["code"] == 80014
+        assert app.client.post("/admin/advance", content=body, headers=ADMIN).json()["code"] == 80014
 
 
 def test_admin_is_off_unless_enabled() -> None:
-    closed = InProcess(make_host(), admin=False)
-    assert closed.client.post("/admin/advance", json={"ts_ms": 1, "prices": {}}).status_code == 404
+    closed = InProcess(make_host(), admin_token=None)
+    assert closed.client.post("/admin/advance", json={"ts_ms": 1, "prices": {}}, headers=ADMIN).status_code == 404
     assert "/admin/advance" not in closed.client.get("/openapi.json").json()["paths"]
 
 
@@ -116,3 +116,8 @@ def test_the_openapi_document_lists_every_route(app: InProcess) -> None:
     balance = doc["paths"]["/openApi/swap/v3/user/balance"]["get"]
     assert balance["security"] == [{"apiKey": []}]
     assert {p["name"] for p in balance["parameters"]} == {"timestamp", "recvWindow", "signature"}
+    assert {"413", "414", "431"} <= set(balance["responses"])
+    assert doc["paths"]["/admin/advance"]["post"]["security"] == [{"adminToken": []}]
+    assert doc["components"]["securitySchemes"]["adminToken"] == {"type": "apiKey", "in": "header",
+                                                                  "name": "X-ADMIN-TOKEN"}
+    assert doc["info"]["description"].startswith("Request limits: body 65536 bytes (HTTP 413)")

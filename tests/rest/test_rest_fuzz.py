@@ -10,7 +10,7 @@ from urllib.parse import quote, urlencode
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from rest_kit import ALICE, BOB, START_MS, InProcess, make_host, signed_query
+from rest_kit import ADMIN, ALICE, BOB, START_MS, InProcess, make_host, signed_query
 from schemathesis import GenerationMode
 from schemathesis.core import NotSet
 
@@ -26,7 +26,7 @@ def _fuzz(examples: int) -> settings:
 
 
 def _check(status: int, content_type: str, body: bytes, method: str, path: str) -> None:
-    assert status in (200, 404, 405, 429), body
+    assert status in (200, 401, 403, 404, 405, 413, 414, 429, 431), body
     if method == "HEAD" or (path, status) == ("/openapi.json", 200):  # no body / the document itself
         return
     assert content_type == "application/json"
@@ -78,9 +78,9 @@ def test_schema_driven_fuzz() -> None:
         if account is None:
             query = urlencode(pairs, quote_via=quote)
             headers = {str(k): _text(v) for k, v in (case.headers or {}).items() if _text(v).isprintable()}
-        else:
+        else:  # a signed request; an admin step with the admin token, so that it reaches the body checks
             query = signed_query(account, dict(pairs), app.now_ms)
-            headers = {"X-BX-APIKEY": account.api_key}
+            headers = {"X-BX-APIKEY": account.api_key, **ADMIN}
         if body is not None:
             headers["Content-Type"] = case.media_type or "application/json"
         reply = app.client.request(case.method, f"{case.path}?{query}", content=body, headers=headers)
@@ -107,10 +107,11 @@ def test_raw_malformed_requests() -> None:
     def fuzz(target: tuple[str, str], query: bytes, body: bytes, content_type: bytes, key: bytes, sign: bool) -> None:
         method, path = target
         app.now_ms += 1000
-        if sign:  # a valid signature over the garbage, so that it reaches the parameter checks
+        headers = [(b"content-type", content_type)] if content_type else []
+        if sign:  # a valid signature (and admin token) over the garbage, so that it reaches the parameter checks
             query += f"&timestamp={app.now_ms}&signature=".encode()
             query += sign_payload(ALICE.secret, signed_payload(query, body if content_type else b"")).encode()
-        headers = [(b"content-type", content_type)] if content_type else []
+            headers += [(name.lower().encode(), value.encode()) for name, value in ADMIN.items()]
         if key:
             headers.append((b"x-bx-apikey", key))
         status, reply_headers, reply = app.raw(method, path, query, headers, body)

@@ -13,6 +13,8 @@ import pytest
 from click.testing import CliRunner
 from rest_kit import START_MS, make_host
 
+from exchange_mock.rest import TOKEN_HEADER
+
 from sim.cli import main
 from sim.scans.synthetic import SyntheticConfig, SyntheticScanSource
 from sim.harness.venue_server import ScanReplay
@@ -61,14 +63,46 @@ def _wait_for(url: str, deadline_s: float = 15) -> httpx.Response:
             time.sleep(0.05)
 
 
-def test_serve_with_admin_and_an_accounts_file(tmp_path: Path) -> None:
+def _step(base: str, token: str | None) -> httpx.Response:
+    headers = {} if token is None else {TOKEN_HEADER: token}
+    return httpx.post(f"{base}/admin/advance", json={"ts_ms": START_MS, "prices": {"BTC-USDT": 60000}},
+                      headers=headers, timeout=5)
+
+
+def test_serve_with_admin_prints_a_fresh_token_that_admin_calls_need(tmp_path: Path) -> None:
     accounts = tmp_path / "accounts.yaml"
     accounts.write_text("- {api_key: k1, secret: s1, initial_balance: 500}\n")
     proc, base = _serve("--admin", "--accounts", str(accounts))
     try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        assert line.startswith("admin token: ") and f"send it in the {TOKEN_HEADER} header" in line, line
+        token = line.split()[2]
+        assert len(token) == 32 and int(token, 16) >= 0
         assert _wait_for(f"{base}/openApi/swap/v2/server/time").json()["code"] == 0
-        step = httpx.post(f"{base}/admin/advance", json={"ts_ms": START_MS, "prices": {"BTC-USDT": 60000}}, timeout=5)
-        assert step.json() == {"code": 0, "msg": "", "data": {"ts_ms": START_MS, "events": {}}}
+        assert _step(base, None).status_code == 401
+        assert _step(base, token[::-1]).status_code == 403
+        assert _step(base, token).json() == {"code": 0, "msg": "", "data": {"ts_ms": START_MS, "events": {}}}
+    finally:
+        proc.terminate()
+        proc.wait(timeout=15)
+
+
+@pytest.mark.parametrize("given", ["file", "option"])
+def test_the_admin_token_from_the_accounts_file_or_the_option(tmp_path: Path, given: str) -> None:
+    accounts = tmp_path / "accounts.yaml"
+    accounts.write_text("admin_token: file-token-0123456789\naccounts:\n  - {api_key: k1, secret: s1}\n")
+    option = ["--admin-token", "option-token-0123456789"] if given == "option" else []
+    proc, base = _serve("--admin", "--accounts", str(accounts), *option)
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        assert line.startswith("admin token: as given by --admin-token" if option else
+                               "admin token: from the accounts file"), line
+        assert "token-0123456789" not in line  # a token someone chose is not echoed
+        _wait_for(f"{base}/openApi/swap/v2/server/time")
+        assert _step(base, "file-token-0123456789").status_code == (403 if option else 200)
+        assert _step(base, "option-token-0123456789").status_code == (200 if option else 403)
     finally:
         proc.terminate()
         proc.wait(timeout=15)
@@ -105,6 +139,9 @@ def test_user_errors_are_one_line_and_exit_2(tmp_path: Path) -> None:
             (["--scenario", str(tmp_path / "absent.yaml")], "cannot read"),
             (["--admin", "--port", str(busy.getsockname()[1])], "cannot listen on 127.0.0.1:"),
             (["--admin", "--port", "http"], "'http' is not a valid integer range"),
+            (["--scenario", str(tmp_path / "s.yaml"), "--admin-token", "t" * 16], "--admin-token needs --admin"),
+            (["--admin", "--admin-token", "short"], "--admin-token: admin_token must be 16-256 printable ASCII"),
+            (["--admin", "--max-recv-window", "1000"], "1000 is not in the range x>=5000"),
         ]:
             result = CliRunner().invoke(main, ["venue", "serve", *args])
             assert result.exit_code == 2, (args, result.output)
