@@ -16,8 +16,9 @@ Symbols and the file's kind come from its name: freqtrade ``XRP_USDT_USDT-5m-fut
 -> XRPUSDT (``-mark`` mark prices, ``-funding_rate`` funding), Binance ``BTCUSDT-1m-2025-01.csv``
 -> BTCUSDT (``BTCUSDT-fundingRate-2025-01.csv`` funding), this repo's ``XLMUSDT.csv``,
 ``XLMUSDT_mark.csv``, ``XLMUSDT_funding.csv`` (optionally with ``_5m``). A symbol's files of one
-kind and timeframe (e.g. Binance's monthly files) are concatenated. The interval comes from the
-timestamps and must be regular (every step a multiple of the smallest one; longer steps are gaps).
+kind and timeframe (e.g. Binance's monthly files) are concatenated. The interval is the name's
+timeframe, else the most common step, and must be regular: every step a multiple of it (a longer
+step is a gap, a step off the grid an error).
 A file that cannot be read raises ``CandleFileError``: one line naming the file, field and value.
 """
 from __future__ import annotations
@@ -350,10 +351,10 @@ def _merge(symbol: str, kind: Kind, files: Sequence[Path]) -> tuple[np.ndarray, 
             bad = ~(np.isfinite(vals) & (vals > 0))
             if bad.any():
                 i = int(np.flatnonzero(bad)[0])
-                raise CandleFileError(f"{f}: {t_name} {int(ts[i])}: {v_name} = {vals[i]!r}: not a positive price")
+                raise CandleFileError(f"{f}: {t_name} {int(ts[i])}: {v_name} = {float(vals[i])!r}: not a positive price")
         elif not np.isfinite(vals).all():
             i = int(np.flatnonzero(~np.isfinite(vals))[0])
-            raise CandleFileError(f"{f}: {t_name} {int(ts[i])}: {v_name} = {vals[i]!r}: not a rate")
+            raise CandleFileError(f"{f}: {t_name} {int(ts[i])}: {v_name} = {float(vals[i])!r}: not a rate")
         parts.append((ts, vals, np.full(len(ts), k, dtype=np.int64)))
     ts = np.concatenate([p[0] for p in parts])
     vals = np.concatenate([p[1] for p in parts])
@@ -366,7 +367,7 @@ def _merge(symbol: str, kind: Kind, files: Sequence[Path]) -> tuple[np.ndarray, 
         if len(clash):
             i = int(clash[0])
             raise CandleFileError(f"{files[int(src[i + 1])]}: {t_name} {int(ts[i])}: two rows with {v_name} "
-                                  f"{vals[i]!r} and {vals[i + 1]!r}")
+                                  f"{float(vals[i])!r} and {float(vals[i + 1])!r}")
         keep = np.ones(len(ts), dtype=bool)
         keep[dup + 1] = False
         ts, vals, src = ts[keep], vals[keep], src[keep]
@@ -386,17 +387,13 @@ def read_series(symbol: str, kind: Kind, files: Sequence[Path], name_timeframe_m
                 raise CandleFileError(f"{files[0]}: one candle and no timeframe in the name: the interval is unknown")
             interval = name_timeframe_ms
         else:
-            interval = int(steps.min())
+            values, counts = np.unique(steps, return_counts=True)
+            interval = name_timeframe_ms or int(values[np.argmax(counts)])  # the most common step
             irregular = np.flatnonzero(steps % interval != 0)
             if len(irregular):
                 i = int(irregular[0]) + 1
                 raise CandleFileError(f"{files[int(src[i])]}: {t_name} = {int(ts[i])}: off the {timeframe_text(interval)} "
                                       f"grid of the other candles (irregular interval)")
-            if name_timeframe_ms is not None and interval != name_timeframe_ms and interval % name_timeframe_ms:
-                raise CandleFileError(f"{files[0]}: the name says {timeframe_text(name_timeframe_ms)} but the candles "
-                                      f"are {timeframe_text(interval)} apart")
-            if name_timeframe_ms is not None:
-                interval = name_timeframe_ms
     return Series(symbol, kind, tuple(files), ts, vals, interval, src)
 
 

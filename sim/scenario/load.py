@@ -9,7 +9,7 @@ from pydantic import ValidationError
 
 from sim.errors import ScenarioError
 from sim.faults.config import FAULT_KINDS
-from sim.scenario.schema import ParquetData, Scenario
+from sim.scenario.schema import CandleData, ParquetData, Scenario
 
 
 _UNION_TAGS = frozenset(("parquet", "synthetic", "candles", "clickhouse", *FAULT_KINDS))
@@ -19,6 +19,15 @@ def _loc(loc: tuple[Any, ...]) -> str:
     """The path of a bad key, without pydantic's union tags (``faults.2.rate``, not ``faults.2.reject.rate``)."""
     parts = [str(p) for p in loc if not (isinstance(p, str) and p in _UNION_TAGS)]
     return ".".join(parts) or "<root>"
+
+
+def _resolve(value: str | tuple[str, ...] | None, base_dir: Path) -> str | tuple[str, ...] | None:
+    """Relative paths against the scenario file's folder (absolute ones unchanged)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value if Path(value).is_absolute() else str((base_dir / value).resolve())
+    return tuple(str(_resolve(v, base_dir)) for v in value)
 
 
 def parse_scenario(raw: Any, origin: str, base_dir: Path | None = None) -> Scenario:
@@ -33,6 +42,9 @@ def parse_scenario(raw: Any, origin: str, base_dir: Path | None = None) -> Scena
     data = scenario.data
     if isinstance(data, ParquetData) and base_dir is not None and not Path(data.path).is_absolute():
         data = data.model_copy(update={"path": str((base_dir / data.path).resolve())})
+    if isinstance(data, CandleData) and base_dir is not None:
+        data = data.model_copy(update={key: _resolve(getattr(data, key), base_dir)
+                                       for key in ("path", "marks", "funding")})
     return scenario.model_copy(update={"data": data, "source_path": origin})
 
 
