@@ -12,7 +12,8 @@ from pydantic import ValidationError
 
 from sim.cli.common import UserError, fail_on_user_error
 from sim.scans.archive import ParquetScanSource, write_archive
-from sim.scans.candles import DATASETS, CandleScanSource
+from sim.scans.candle_files import timeframe_text
+from sim.scans.candles import DATASETS, DEFAULT_GAPS, GAP_POLICIES, CandleScanSource
 from sim.scans.synthetic import SyntheticConfig, SyntheticScanSource
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -60,27 +61,72 @@ def generate(out: Path, n_scans: int, n_assets: int, seed: int, edge: float | No
 
 
 @scans.command("from-candles")
-@click.option("--dataset", required=True, type=click.Choice(sorted(DATASETS)), help="A 5m perps, B 1m perps, C 5m spot crash")
-@click.option("--assets", default=None, help="comma-separated symbols [all with a common timeline]")
+@click.option("--candles", "candles", multiple=True, type=click.Path(path_type=Path),
+              help="folder or file of candles (Binance CSV, repo CSV, freqtrade feather/JSON, Parquet); repeatable")
+@click.option("--marks", multiple=True, type=click.Path(path_type=Path), help="folder or file of mark-price candles; repeatable")
+@click.option("--funding", multiple=True, type=click.Path(path_type=Path), help="folder or file of funding settlements; repeatable")
+@click.option("--gaps", type=click.Choice(GAP_POLICIES), default=DEFAULT_GAPS, show_default=True,
+              help="a candle missing inside a symbol's span: keep the last close, drop the scan, or stop")
+@click.option("--interval", default=None, help="candle interval to use where a folder holds several (e.g. 5m)")
+@click.option("--dataset", default=None, type=click.Choice(sorted(DATASETS)),
+              help="shorthand for a bundled market folder: A 5m perps, B 1m perps, C 5m spot crash")
+@click.option("--assets", default=None, help="comma-separated symbols [every symbol read]")
 @click.option("--start", default=None, help="first candle open time, ISO UTC (inclusive)")
-@click.option("--end", default=None, help="end of the window, ISO UTC (exclusive)")
+@click.option("--end", default=None, help="end of the window on candle open times, ISO UTC (exclusive)")
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="archive to write")
 @click.option("--vel-div", "vel_div", type=click.Choice(["proxy", "synthetic"]), default="proxy", show_default=True)
 @click.option("--seed", default=0, show_default=True, help="seed of the synthetic vel_div / EsoF")
-@click.option("--esof/--no-esof", default=False, show_default=True, help="add the synthetic EsoF plane")
+@click.option("--esof/--no-esof", default=False, show_default=True,
+              help="add the synthetic EsoF plane (without it every decision gets the stale EsoF multiplier)")
 @click.option("--data-root", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="candle root [$VIOLET_MARKET_DATA or ../shared/data/market]")
+              help="root of the --dataset folders [$VIOLET_MARKET_DATA or ../shared/data/market]")
 @fail_on_user_error
 @_library_errors
-def from_candles(dataset: str, assets: str | None, start: str | None, end: str | None, out: Path,
-                 vel_div: str, seed: int, esof: bool, data_root: Path | None) -> None:
-    """Write scans built from real candles (prices = closes, funding from folder A)."""
+def from_candles(candles: tuple[Path, ...], marks: tuple[Path, ...], funding: tuple[Path, ...], gaps: str,
+                 interval: str | None, dataset: str | None, assets: str | None, start: str | None,
+                 end: str | None, out: Path, vel_div: str, seed: int, esof: bool, data_root: Path | None) -> None:
+    """Write scans built from real candles (stamped at the candle close; prices = closes)."""
+    if bool(candles) == (dataset is not None):
+        raise UserError("give --candles DIR|FILE (repeatable) or --dataset A|B|C")
     names = None if assets is None else [a.strip() for a in assets.split(",") if a.strip()]
-    source = CandleScanSource(dataset, names, start, end, vel_div=vel_div,  # type: ignore[arg-type]
-                              seed=seed, esof=esof, data_root=data_root)
-    n = write_archive(out, source.batches(), provenance=source.provenance, funding=source.funding)
+    source = CandleScanSource(dataset, names, start, end, candles=list(candles) or None, marks=list(marks) or None,
+                              funding=list(funding) or None, gaps=gaps, interval=interval,  # type: ignore[arg-type]
+                              vel_div=vel_div, seed=seed, esof=esof, data_root=data_root)  # type: ignore[arg-type]
+    n = write_archive(out, source.batches(), with_marks=source.marks is not None, provenance=source.provenance,
+                      funding=source.funding)
     click.echo(f"{out}: {n} scans x {len(source.assets)} assets, {_utc(int(source.ts_ms[0]))} .. "
                f"{_utc(int(source.ts_ms[-1]))}, funding for {len(source.funding)} assets")
+    for line in candle_report(source):
+        click.echo(line)
+
+
+def candle_report(source: CandleScanSource) -> list[str]:
+    """What the import did: the universe, marks, late or early symbols, gaps (one line each)."""
+    al = source.alignment
+    fields = json.loads(source.provenance)
+    lines = [f"universe: {len(source.assets)} symbols ({', '.join(source.assets)})",
+             f"interval: {timeframe_text(source.interval_ms)}, scans stamped at the candle close (open + interval)"]
+    if source.marks is None:
+        lines.append("marks: candle closes (no mark-price candles)")
+    else:
+        info = fields["marks"]
+        on_close = info["scans_on_candle_close"]
+        lines.append(f"marks: {info['interval']} mark candle closes, held for one mark interval"
+                     + (f"; candle close at {', '.join(f'{a} {k} scans' for a, k in on_close.items())}" if on_close else "")
+                     + (f"; no marks for {', '.join(info['symbols_without_marks'])}" if info["symbols_without_marks"] else ""))
+    for a, span in al.late_or_early().items():
+        lines.append(f"span: {a} listed {_utc(span['first_scan_ms'])} .. {_utc(span['last_scan_ms'])} only")
+    if al.excluded:
+        lines.append(f"no candles in the window: {', '.join(al.excluded)}")
+    if not al.gaps:
+        lines.append(f"gaps: none (policy {source.gap_policy})")
+    for a, gap in al.gaps.items():
+        opens = ", ".join(_utc(t) for t in gap["first_open_ms"])  # type: ignore[attr-defined]
+        more = " ..." if int(gap["count"]) > len(gap["first_open_ms"]) else ""  # type: ignore[call-overload, arg-type]
+        lines.append(f"gaps: {a} {gap['count']} missing candles (open {opens}{more}) in {gap['file']}: {source.gap_policy}")
+    if al.dropped_scans:
+        lines.append(f"gaps: {al.dropped_scans} scans dropped for every symbol")
+    return lines
 
 
 @scans.command()

@@ -48,7 +48,8 @@ def build(out_dir: Path = BUNDLE_DIR, data_root: Path | None = None) -> list[Pat
     written = [out_dir / SYNTHETIC_FILE]
     real = [(SQUEEZE_FILE, squeeze(data_root)), (CRASH_FILE, crash(data_root))]
     for name, source in real:
-        write_archive(out_dir / name, source.batches(), provenance=source.provenance, funding=source.funding)
+        write_archive(out_dir / name, source.batches(), with_marks=source.marks is not None,
+                      provenance=source.provenance, funding=source.funding)
         written.append(out_dir / name)
     files = [f for _, source in real for f in source.files]
     (out_dir / "PROVENANCE.csv").write_text("".join(provenance_lines(real[0][1].root, files)))

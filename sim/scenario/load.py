@@ -9,7 +9,7 @@ from pydantic import ValidationError
 
 from sim.errors import ScenarioError
 from sim.faults.config import FAULT_KINDS
-from sim.scenario.schema import ParquetData, Scenario
+from sim.scenario.schema import CandleData, ParquetData, Scenario
 
 
 _UNION_TAGS = frozenset(("parquet", "synthetic", "candles", "clickhouse", *FAULT_KINDS))
@@ -19,6 +19,15 @@ def _loc(loc: tuple[Any, ...]) -> str:
     """The path of a bad key, without pydantic's union tags (``faults.2.rate``, not ``faults.2.reject.rate``)."""
     parts = [str(p) for p in loc if not (isinstance(p, str) and p in _UNION_TAGS)]
     return ".".join(parts) or "<root>"
+
+
+def _resolve(value: str | tuple[str, ...] | None, base_dir: Path) -> str | tuple[str, ...] | None:
+    """Relative paths against the scenario file's folder (absolute ones unchanged)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value if Path(value).is_absolute() else str((base_dir / value).resolve())
+    return tuple(str(_resolve(v, base_dir)) for v in value)
 
 
 def parse_scenario(raw: Any, origin: str, base_dir: Path | None = None) -> Scenario:
@@ -43,6 +52,9 @@ def parse_scenario(raw: Any, origin: str, base_dir: Path | None = None) -> Scena
                 raise ScenarioError(f"{origin}: venue.contracts_dir: no {name} in {folder} "
                                     "(write one with violet-sim contracts import FILE --out DIR)")
         venue = venue.model_copy(update={"contracts_dir": folder})
+    if isinstance(data, CandleData) and base_dir is not None:
+        data = data.model_copy(update={key: _resolve(getattr(data, key), base_dir)
+                                       for key in ("path", "marks", "funding")})
     return scenario.model_copy(update={"data": data, "venue": venue, "source_path": origin})
 
 

@@ -36,13 +36,28 @@ class SyntheticData(_Strict):
 
 
 class CandleData(_Strict):
+    """Real candles: ``path`` (folders or files, relative to the scenario file), optional ``marks``
+    and ``funding`` folders or files, or ``dataset`` A|B|C (a bundled market folder) instead of
+    ``path``. Layouts, stamping, gaps: ``sim/scans/candles.py``."""
+
     kind: Literal["candles"]
-    dataset: Literal["A", "B", "C"]
+    dataset: Literal["A", "B", "C"] | None = None
+    path: str | tuple[str, ...] | None = None
+    marks: str | tuple[str, ...] | None = None
+    funding: str | tuple[str, ...] | None = None
+    gaps: Literal["forward_fill", "drop_scan", "fail"] = "forward_fill"
+    interval: str | None = None
     assets: tuple[str, ...] | None = None
     start: str | None = None
     end: str | None = None
     vel_div: Literal["proxy", "synthetic"] = "proxy"
     batch_size: int = Field(default=65_536, gt=0)
+
+    @model_validator(mode="after")
+    def _one_source(self) -> "CandleData":
+        if (self.dataset is None) == (self.path is None):
+            raise ValueError("give exactly one of path (candle folders or files) or dataset (A, B or C)")
+        return self
 
 
 class ClickHouseData(_Strict):

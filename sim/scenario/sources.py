@@ -13,8 +13,9 @@ def open_source(data: DataSource, seed: int) -> ScanSource:
     if isinstance(data, SyntheticData):
         return SyntheticScanSource(data.config, seed=seed, batch_size=data.batch_size)
     if isinstance(data, CandleData):
-        return CandleScanSource(data.dataset, data.assets, data.start, data.end, vel_div=data.vel_div,
-                                seed=seed, batch_size=data.batch_size)
+        return CandleScanSource(data.dataset, data.assets, data.start, data.end, candles=data.path,
+                                marks=data.marks, funding=data.funding, gaps=data.gaps, interval=data.interval,
+                                vel_div=data.vel_div, seed=seed, batch_size=data.batch_size)
     if isinstance(data, ClickHouseData):
         from sim.store.scan_store import ClickHouseScanSource
         return ClickHouseScanSource(data.dsn, start=data.start, end=data.end, dataset=data.dataset,

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path
 
 import numpy as np
@@ -46,20 +47,26 @@ def test_scans_carry_the_csv_closes_exactly(market_root: Path, concat, dataset: 
     j = source.assets.index(asset)
     csv_rows = _csv_rows(market_root / DATASETS[dataset] / f"{asset}.csv")
     assert len(data["ts_ms"]) == len(csv_rows)
+    interval = int(csv_rows[1][0]) - int(csv_rows[0][0])
     for i in rows:
-        assert data["ts_ms"][i] == int(csv_rows[i][0])
+        assert data["ts_ms"][i] == int(csv_rows[i][0]) + interval  # stamped at the candle's close
         assert data["prices"][i, j] == float(csv_rows[i][4])
     assert np.array_equal(data["scan_number"], np.arange(1, len(csv_rows) + 1))
     assert data["present"].all() and np.isnan(data["esof_score"]).all() and (data["esof_ts_ms"] == -1).all()
 
 
-def test_default_assets_share_the_window_timeline(market_root: Path) -> None:
+def test_default_universe_is_every_symbol_late_listings_absent_until_they_start(market_root: Path) -> None:
     full = CandleScanSource("A", data_root=market_root)
-    assert (len(full.assets), full.num_scans) == (55, 8_482)  # 5 late listings dropped
-    assert "BNBUSDT" not in full.assets
+    assert (len(full.assets), full.num_scans) == (60, 8_482)  # the 5 late listings are kept
+    j = full.assets.index("BNBUSDT")
+    first = parse_instant("2023-07-18T11:15") + 300_000
+    assert not full.present[full.ts_ms < first, j].any() and full.present[full.ts_ms >= first, j].all()
+    spans = json.loads(full.provenance)["spans"]
+    assert sorted(spans) == ["BNBUSDT", "MATICUSDT", "SOLUSDT", "USDCUSDT", "XRPUSDT"]
+    assert spans["BNBUSDT"]["first_scan_ms"] == first
     late = CandleScanSource("A", start="2023-07-18T12:00", data_root=market_root)
-    assert len(late.assets) == 60 and "USDCUSDT" in late.assets
-    assert late.ts_ms[0] == parse_instant("2023-07-18T12:00")
+    assert len(late.assets) == 60 and "USDCUSDT" in late.assets and late.present.all()
+    assert late.ts_ms[0] == parse_instant("2023-07-18T12:05")
 
 
 def test_window_is_half_open_and_assets_selectable(market_root: Path) -> None:
@@ -67,21 +74,21 @@ def test_window_is_half_open_and_assets_selectable(market_root: Path) -> None:
                               data_root=market_root)
     assert isinstance(source, ScanSource)
     assert source.assets == ("ETHUSDT", "XLMUSDT") and source.num_scans == 720
-    assert source.ts_ms[0] == parse_instant("2023-07-13") and source.ts_ms[-1] == parse_instant("2023-07-13T11:59")
+    assert source.ts_ms[0] == parse_instant("2023-07-13T00:01") and source.ts_ms[-1] == parse_instant("2023-07-13T12:00")
     with pytest.raises(ValueError, match="FOOUSDT"):
         CandleScanSource("B", ["FOOUSDT"], data_root=market_root)
-    with pytest.raises(ValueError, match="no candle time"):
+    with pytest.raises(ValueError, match="no candle in the window"):
         CandleScanSource("B", None, "2030-01-01", data_root=market_root)
 
 
 def test_funding_is_read_as_recorded(market_root: Path) -> None:
     source = CandleScanSource("B", data_root=market_root)
     assert sorted(source.funding) == sorted(source.assets)
-    recorded = [(int(t), float(r)) for t, r in _csv_rows(market_root / FUNDING_DIR / "XLMUSDT_funding.csv")
-                if B_START <= int(t) <= source.ts_ms[-1]]
-    assert source.funding["XLMUSDT"] == recorded
-    assert recorded[0] == (1_689_120_000_000, 0.0001) and len(recorded) == 9
-    assert recorded[5] == (1_689_264_000_000, -0.00040596)
+    recorded = [(int(t), float(r)) for t, r in _csv_rows(market_root / FUNDING_DIR / "XLMUSDT_funding.csv")]
+    assert source.funding["XLMUSDT"] == recorded  # every recorded settlement, stamps as recorded
+    inside = [row for row in recorded if B_START <= row[0] <= source.ts_ms[-1]]
+    assert inside[0] == (1_689_120_000_000, 0.0001) and len(inside) == 10
+    assert inside[5] == (1_689_264_000_000, -0.00040596)
     # A keeps the recorded millisecond jitter of its settlement times
     aave = dict(CandleScanSource("A", ["AAVEUSDT"], data_root=market_root).funding["AAVEUSDT"])
     assert aave[1_689_465_600_001] == 0.0001 and 1_689_465_600_000 not in aave
