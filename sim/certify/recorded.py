@@ -15,6 +15,7 @@ from typing import Any, Callable
 
 import pyarrow as pa
 
+from sim.errors import UserError
 from sim.journal.writer import canonical
 from sim.recorded.generator import RecordedConfig, generate
 from sim.recorded.tables import TRADE_EVENTS_SCHEMA, is_dsn, load_table, store_recorded
@@ -68,12 +69,12 @@ def load_recorded(source: str | None, generator: RecordedConfig, out: Path, log:
             _seed_if_empty(dsn, generator, log)
         shown, events = target.display, load_table(dsn)
     if events.num_rows == 0:
-        raise ValueError(f"no recorded trade events in {shown}")
+        raise UserError(f"no recorded trade events in {shown}")
     sha = events_sha256(events)
     generated = sha == events_sha256(generate(generator).events)
     trades = clean_trades(events)
     if trades.clean.num_rows == 0:
-        raise ValueError(f"no clean recorded trades in {shown}")
+        raise UserError(f"no clean recorded trades in {shown}")
     results, files = {}, {}
     for study in STUDIES:
         result = study.compute(trades, **params.get(study.NAME, {}))

@@ -50,6 +50,9 @@ class _Root(click.Group):
             sys.exit(2)
         except click.Abort:
             sys.exit(1)
+        except Exception as exc:  # the one boundary: a user error is one line, anything else a bug
+            from sim.cli.boundary import report_escaped
+            sys.exit(report_escaped(exc))
         sys.exit(code if isinstance(code, int) else 0)
 
 

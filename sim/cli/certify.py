@@ -10,12 +10,38 @@ from pathlib import Path
 
 import click
 
+from sim.cli.boundary import ExitCode, one_line, user_error_types
+from sim.cli.common import PathParam, TEXT
+
 from sim.certify.api import certify as run_certification
 from sim.certify.checks import CheckResult, failed_first
+from sim.errors import UserError
 
 
 def _log(message: str) -> None:
     click.echo(f"certify: {message}", err=True)
+
+
+def check_source(source: str | None) -> None:
+    """Refuse an unusable ``--source`` before the certification's runs, not after them: a DSN
+    must parse (and a server must answer with the recorded tables); a folder must hold the
+    recorded trade events."""
+    if source is None:
+        return
+    from sim.recorded.tables import TRADE_EVENTS, is_dsn
+    from sim.store.client import require_tables, session
+    from sim.store.dsn import parse_dsn
+    if not is_dsn(source):
+        if not (Path(source) / f"{TRADE_EVENTS}.parquet").is_file():
+            raise UserError(f"--source {source}: no {TRADE_EVENTS}.parquet there (a source is a ClickHouse "
+                            "DSN or a folder of recorded Parquet tables)")
+        return
+    try:
+        if parse_dsn(source).kind == "http":
+            with session(source) as client:
+                require_tables(client, [TRADE_EVENTS])
+    except UserError as exc:
+        raise UserError(f"--source: {exc}") from None
 
 
 def _line(r: CheckResult) -> str:
@@ -26,9 +52,9 @@ def _line(r: CheckResult) -> str:
 
 
 @click.command()
-@click.option("--profile", "profile_name", default="v4", show_default=True,
+@click.option("--profile", "profile_name", type=TEXT, default="v4", show_default=True,
               help="Built-in profile name, or a profile YAML file.")
-@click.option("--source", default=None, metavar="DSN|DIR",
+@click.option("--source", type=TEXT, default=None, metavar="DSN|DIR",
               help="Recorded BLUE trades: a ClickHouse DSN or a directory of trade_events.parquet "
                    "(default: $VIOLET_CLICKHOUSE_DSN, else the embedded store, seeded with generated "
                    "trades when empty).")
@@ -36,9 +62,9 @@ def _line(r: CheckResult) -> str:
               help="Swarm seeds per fault scenario (default: the profile's).")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="Swarm worker processes (default: one per CPU).")
-@click.option("--root", type=click.Path(file_okay=False, exists=True, path_type=Path), default=Path("."),
+@click.option("--root", type=PathParam(file_okay=False, exists=True, path_type=Path), default=Path("."),
               show_default=True, help="Project checkout the profile's scenario and golden paths are relative to.")
-@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+@click.option("--out", "out_dir", required=True, type=PathParam(file_okay=False, path_type=Path),
               help="Directory for certificate.json, report.html, report.md and all evidence.")
 def certify(profile_name: str, source: str | None, seeds: int | None, workers: int | None, root: Path,
             out_dir: Path) -> None:
@@ -46,12 +72,12 @@ def certify(profile_name: str, source: str | None, seeds: int | None, workers: i
     the recorded-trade studies; write the certificate and the report; exit 0 GO / 1 NO-GO / 2 error."""
     started = time.monotonic()
     try:
+        check_source(source)
         done = run_certification(out_dir, profile=profile_name, source=source, seeds=seeds, workers=workers,
                                  root=root, log=_log)
-    except Exception as exc:  # the contract is one line and exit code 2, whatever stopped the run
-        text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        click.echo(f"error: certify could not run: {text}", err=True)
-        sys.exit(2)
+    except user_error_types() as exc:  # a bug is not caught here: the root reports it as one
+        click.echo(f"error: certify could not run: {one_line(str(exc))}", err=True)
+        sys.exit(ExitCode.BAD_INPUT)
     ordered = failed_first(done.checks)
     passed = sum(r.passed for r in done.checks)
     click.echo(f"{done.verdict} (profile {done.certificate['profile']['name']}): {done.reason}")

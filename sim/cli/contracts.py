@@ -7,7 +7,8 @@ from pathlib import Path
 import click
 
 from exchange_mock.contract_import import ContractImportError, contract_rows, write_contract_table
-from sim.cli.common import UserError, fail_on_user_error
+from sim.cli.common import PathParam, fail_on_user_error
+from sim.errors import UserError
 
 
 @click.group()
@@ -16,8 +17,8 @@ def contracts() -> None:
 
 
 @contracts.command("import")
-@click.argument("contracts_json", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+@click.argument("contracts_json", type=PathParam(dir_okay=False, path_type=Path))
+@click.option("--out", "out_dir", required=True, type=PathParam(file_okay=False, path_type=Path),
               help="Folder to write contracts.csv and maint_tiers.csv (a scenario's venue.contracts_dir).")
 @fail_on_user_error
 def import_contracts(contracts_json: Path, out_dir: Path) -> None:

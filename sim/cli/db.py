@@ -12,7 +12,8 @@ from typing import Any, Callable
 
 import click
 
-from sim.cli.common import fail_on_user_error
+from sim.cli.boundary import one_line
+from sim.cli.common import INSTANT, PathParam, TEXT, fail_on_user_error
 from sim.errors import UserError
 from sim.recorded.generator import RecordedConfig, generate
 from sim.recorded.tables import store_recorded, write_parquet
@@ -33,12 +34,14 @@ def one_line_errors(command: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return command(*args, **kwargs)
         except (ValueError, OSError) as exc:
-            text = str(exc).strip()
-            raise UserError(text.splitlines()[0] if text else type(exc).__name__) from None
+            raise UserError(one_line(str(exc)) or type(exc).__name__) from None
     return run
 
 
-dsn_option = click.option("--dsn", default=None, metavar="DSN",
+#: the fewest trades that leave a clean one beside the generator's planted artifacts.
+MIN_RECORDED_TRADES = RecordedConfig().hibernate_halts + RecordedConfig().zero_bar_others + 1
+
+dsn_option = click.option("--dsn", type=TEXT, default=None, metavar="DSN",
                           help="chdb:///dir, chdb:rel/dir or http://user:pass@host:8123/db "
                                "(default: $VIOLET_CLICKHOUSE_DSN, else chdb:.violet/chdb).")
 
@@ -60,9 +63,9 @@ def init(dsn: str | None) -> None:
 
 
 @db.command("import-scans")
-@click.argument("archive", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("archive", type=PathParam(dir_okay=False, path_type=Path))
 @dsn_option
-@click.option("--dataset", default=DEFAULT_DATASET, show_default=True,
+@click.option("--dataset", default=DEFAULT_DATASET, type=TEXT, show_default=True,
               help="Dataset name; a scenario's ClickHouse source reads 'default'.")
 @click.option("--replace", is_flag=True, help="Overwrite a dataset of the same name.")
 @one_line_errors
@@ -73,11 +76,11 @@ def import_scans_command(archive: Path, dsn: str | None, dataset: str, replace: 
 
 
 @db.command("export-scans")
-@click.argument("archive", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("archive", type=PathParam(dir_okay=False, path_type=Path))
 @dsn_option
-@click.option("--dataset", default=DEFAULT_DATASET, show_default=True)
-@click.option("--start", default=None, help="First instant (epoch ms or ISO 8601, UTC), inclusive.")
-@click.option("--end", default=None, help="Last instant (epoch ms or ISO 8601, UTC), exclusive.")
+@click.option("--dataset", default=DEFAULT_DATASET, type=TEXT, show_default=True)
+@click.option("--start", default=None, type=INSTANT, help="First instant (epoch ms or ISO 8601, UTC), inclusive.")
+@click.option("--end", default=None, type=INSTANT, help="Last instant (epoch ms or ISO 8601, UTC), exclusive.")
 @one_line_errors
 def export_scans_command(archive: Path, dsn: str | None, dataset: str, start: str | None, end: str | None) -> None:
     """Write a dataset (or a time range of it) as a Parquet scan archive."""
@@ -88,8 +91,10 @@ def export_scans_command(archive: Path, dsn: str | None, dataset: str, start: st
 @db.command("seed-recorded")
 @dsn_option
 @click.option("--seed", type=click.IntRange(min=0), default=RecordedConfig().seed, show_default=True)
-@click.option("--trades", type=click.IntRange(50, 20_000), default=RecordedConfig().trades, show_default=True)
-@click.option("--parquet", "parquet_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+@click.option("--trades", type=click.IntRange(MIN_RECORDED_TRADES, 20_000), default=RecordedConfig().trades,
+              show_default=True, help="Trades to generate (the planted halts and zero-bar trades need "
+                                      f"{MIN_RECORDED_TRADES - 1} of them).")
+@click.option("--parquet", "parquet_dir", type=PathParam(file_okay=False, path_type=Path), default=None,
               help="Write trade_events/trade_exit_legs Parquet files here instead of ClickHouse.")
 @click.option("--replace", is_flag=True, help="Empty non-empty recorded tables first.")
 @one_line_errors
@@ -105,7 +110,7 @@ def seed_recorded(dsn: str | None, seed: int, trades: int, parquet_dir: Path | N
 
 @db.command("deliver-spool")
 @dsn_option
-@click.option("--spool", "spool_dir", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_SPOOL_DIR,
+@click.option("--spool", "spool_dir", type=PathParam(file_okay=False, path_type=Path), default=DEFAULT_SPOOL_DIR,
               show_default=True)
 @one_line_errors
 def deliver_spool(dsn: str | None, spool_dir: Path) -> None:

@@ -8,17 +8,17 @@ from typing import Any
 
 import click
 
-from sim.cli.common import fail_on_user_error
+from sim.cli.common import TEXT, fail_on_user_error
 from sim.errors import UserError
 from violet_engine import Decision, DecisionEngine, EngineConfig, Reject, RejectReason
 from violet_engine.config import load_engine_config
 
 
 @click.command()
-@click.option("--scan", "scan_path", required=True, metavar="FILE.json", help="The scan to explain (a JSON object).")
+@click.option("--scan", "scan_path", type=TEXT, required=True, metavar="FILE.json", help="The scan to explain (a JSON object).")
 @click.option("--capital", default=10000.0, show_default=True, type=float, help="Capital (USDT) to size the notional for.")
-@click.option("--config", "config_path", metavar="FILE", help="EngineConfig as .yaml/.yml or .json (default: SPEC settings).")
-@click.option("--history", "history_path", metavar="FILE.jsonl", help="Earlier scans, one JSON object per line, oldest first.")
+@click.option("--config", "config_path", type=TEXT, metavar="FILE", help="EngineConfig as .yaml/.yml or .json (default: SPEC settings).")
+@click.option("--history", "history_path", type=TEXT, metavar="FILE.jsonl", help="Earlier scans, one JSON object per line, oldest first.")
 @fail_on_user_error
 def explain(scan_path: str, capital: float, config_path: str | None, history_path: str | None) -> None:
     """Explain the engine's decision for one scan.

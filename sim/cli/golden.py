@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from sim.cli.common import UserError, fail_on_user_error
+from sim.cli.common import PathParam, fail_on_user_error
+from sim.errors import UserError
 from sim.harness.golden import check_golden, write_golden
 
 
@@ -17,7 +18,7 @@ def golden() -> None:
 
 @golden.command()
 @click.argument("names", nargs=-1)
-@click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+@click.option("--root", type=PathParam(file_okay=False, path_type=Path), default=Path("."),
               help="Project root holding golden/ (default: current directory).")
 @fail_on_user_error
 def check(names: tuple[str, ...], root: Path) -> None:
@@ -44,8 +45,8 @@ def check(names: tuple[str, ...], root: Path) -> None:
 
 @golden.command()
 @click.argument("scenario_files", nargs=-1, required=True,
-                type=click.Path(dir_okay=False, exists=True, path_type=Path))
-@click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+                type=PathParam(dir_okay=False, exists=True, path_type=Path))
+@click.option("--root", type=PathParam(file_okay=False, path_type=Path), default=Path("."),
               help="Project root holding golden/ (default: current directory).")
 @fail_on_user_error
 def update(scenario_files: tuple[Path, ...], root: Path) -> None:

@@ -10,7 +10,8 @@ from typing import Any, Callable, TypeVar
 import click
 from pydantic import ValidationError
 
-from sim.cli.common import UserError, fail_on_user_error
+from sim.cli.common import INSTANT, PathParam, TEXT, fail_on_user_error
+from sim.errors import UserError
 from sim.scans.archive import ParquetScanSource, write_archive
 from sim.scans.candle_files import timeframe_text
 from sim.scans.candles import DATASETS, DEFAULT_GAPS, GAP_POLICIES, CandleScanSource
@@ -42,7 +43,7 @@ def scans() -> None:
 
 
 @scans.command()
-@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="archive to write")
+@click.option("--out", required=True, type=PathParam(dir_okay=False, path_type=Path), help="archive to write")
 @click.option("--scans", "n_scans", default=17_280, show_default=True, help="number of scans")
 @click.option("--assets", "n_assets", default=40, show_default=True, help="trading assets (plus 10 stablecoins)")
 @click.option("--seed", default=0, show_default=True, help="scenario seed")
@@ -61,24 +62,24 @@ def generate(out: Path, n_scans: int, n_assets: int, seed: int, edge: float | No
 
 
 @scans.command("from-candles")
-@click.option("--candles", "candles", multiple=True, type=click.Path(path_type=Path),
+@click.option("--candles", "candles", multiple=True, type=PathParam(path_type=Path),
               help="folder or file of candles (Binance CSV, repo CSV, freqtrade feather/JSON, Parquet); repeatable")
-@click.option("--marks", multiple=True, type=click.Path(path_type=Path), help="folder or file of mark-price candles; repeatable")
-@click.option("--funding", multiple=True, type=click.Path(path_type=Path), help="folder or file of funding settlements; repeatable")
+@click.option("--marks", multiple=True, type=PathParam(path_type=Path), help="folder or file of mark-price candles; repeatable")
+@click.option("--funding", multiple=True, type=PathParam(path_type=Path), help="folder or file of funding settlements; repeatable")
 @click.option("--gaps", type=click.Choice(GAP_POLICIES), default=DEFAULT_GAPS, show_default=True,
               help="a candle missing inside a symbol's span: keep the last close, drop the scan, or stop")
-@click.option("--interval", default=None, help="candle interval to use where a folder holds several (e.g. 5m)")
+@click.option("--interval", type=TEXT, default=None, help="candle interval to use where a folder holds several (e.g. 5m)")
 @click.option("--dataset", default=None, type=click.Choice(sorted(DATASETS)),
               help="shorthand for a bundled market folder: A 5m perps, B 1m perps, C 5m spot crash")
-@click.option("--assets", default=None, help="comma-separated symbols [every symbol read]")
-@click.option("--start", default=None, help="first candle open time, ISO UTC (inclusive)")
-@click.option("--end", default=None, help="end of the window on candle open times, ISO UTC (exclusive)")
-@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="archive to write")
+@click.option("--assets", default=None, type=TEXT, help="comma-separated symbols [every symbol read]")
+@click.option("--start", default=None, type=INSTANT, help="first candle open time, ISO UTC (inclusive)")
+@click.option("--end", default=None, type=INSTANT, help="end of the window on candle open times, ISO UTC (exclusive)")
+@click.option("--out", required=True, type=PathParam(dir_okay=False, path_type=Path), help="archive to write")
 @click.option("--vel-div", "vel_div", type=click.Choice(["proxy", "synthetic"]), default="proxy", show_default=True)
 @click.option("--seed", default=0, show_default=True, help="seed of the synthetic vel_div / EsoF")
 @click.option("--esof/--no-esof", default=False, show_default=True,
               help="add the synthetic EsoF plane (without it every decision gets the stale EsoF multiplier)")
-@click.option("--data-root", type=click.Path(file_okay=False, path_type=Path), default=None,
+@click.option("--data-root", type=PathParam(file_okay=False, path_type=Path), default=None,
               help="root of the --dataset folders [$VIOLET_MARKET_DATA or ../shared/data/market]")
 @fail_on_user_error
 @_library_errors
@@ -130,7 +131,7 @@ def candle_report(source: CandleScanSource) -> list[str]:
 
 
 @scans.command()
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("file", type=PathParam(dir_okay=False, path_type=Path))
 @fail_on_user_error
 @_library_errors
 def info(file: Path) -> None:

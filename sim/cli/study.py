@@ -11,7 +11,12 @@ from typing import Any
 
 import click
 
+from sim.cli.common import PathParam, TEXT
+
 from sim.cli.db import one_line_errors
+from sim.errors import UserError
+from sim.recorded.tables import is_dsn
+from sim.store.dsn import parse_dsn, resolve_dsn
 from sim.studies import clean as clean_study
 from sim.studies import margin as margin_study
 from sim.studies import parity as parity_study
@@ -23,19 +28,27 @@ DEFAULT_OUT = Path("runs/studies")
 
 
 def _options(command: Any) -> Any:
-    command = click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_OUT,
+    command = click.option("--out", type=PathParam(file_okay=False, path_type=Path), default=DEFAULT_OUT,
                            show_default=True, help="Directory for <study>.json/.png/.html.")(command)
-    return click.option("--source", default=None, metavar="DSN|DIR",
+    return click.option("--source", type=TEXT, default=None, metavar="DSN|DIR",
                         help="ClickHouse DSN or a directory with trade_events.parquet.")(command)
 
 
 def _run(study: ModuleType, source: str | None, out: Path, **params: Any) -> dict[str, Any]:
     trades = load_trades(source)
     if trades.clean.num_rows == 0:
-        raise ValueError(f"no clean trades in {source or 'the default target'}")
+        raise UserError(f"no clean recorded trades in {_shown(source)} (load some: violet-sim db seed-recorded, "
+                        "or give --source)")
     result = study.compute(trades, **params)
     write_report(out, study.NAME, study.TITLE, result, study.figure(result, trades))
     return result
+
+
+def _shown(source: str | None) -> str:
+    """The source as the user can find it again: the folder, or the DSN actually used."""
+    if source is not None and not is_dsn(source):
+        return source
+    return parse_dsn(resolve_dsn(source)).display
 
 
 @click.group()

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from sim.cli.common import FiniteFloatRange, UserError, fail_on_user_error
+from sim.cli.common import FiniteFloatRange, PathParam, fail_on_user_error
+from sim.errors import UserError
 from sim.harness.swarm import BACKENDS, DEFAULT_RERUN_FRACTION, SeedResult, run_swarm
 
 
@@ -14,7 +15,7 @@ MAX_SEEDS = 10_000_000  # a swarm this size runs for weeks; more is a typo
 
 
 @click.command()
-@click.argument("scenario_files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("scenario_files", nargs=-1, required=True, type=PathParam(dir_okay=False, path_type=Path))
 @click.option("--seeds", type=click.IntRange(min=1, max=MAX_SEEDS), required=True,
               help=f"Seeds per scenario (at most {MAX_SEEDS:,}).")
 @click.option("--first-seed", type=click.IntRange(min=0), default=0, show_default=True,
@@ -25,7 +26,7 @@ MAX_SEEDS = 10_000_000  # a swarm this size runs for weeks; more is a typo
               help="ray: run on a Ray cluster (needs the 'ray' extra).")
 @click.option("--rerun-fraction", type=FiniteFloatRange(0, 1), default=DEFAULT_RERUN_FRACTION, show_default=True,
               help="Share of passing seeds run again to confirm the same journal hash.")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+@click.option("--out", "out_dir", type=PathParam(file_okay=False, path_type=Path), default=None,
               help="Write swarm.json (every run, reruns, probe coverage) and swarm.txt here.")
 @click.option("--table", "rows", type=click.Choice(("auto", "all", "failures")), default="auto", show_default=True,
               help="Which runs the printed table lists (auto: all up to 200 runs, else failures).")

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import click
 
-from sim.cli.common import FiniteFloatRange, fail_on_user_error
+from sim.cli.common import FiniteFloatRange, PathParam, TEXT, fail_on_user_error
 from sim.harness.venue_server import serve as run_server
 
 
@@ -15,16 +15,16 @@ def venue() -> None:
 
 
 @venue.command()
-@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--host", type=TEXT, default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535), help="0: any free port.")
-@click.option("--scenario", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--scenario", type=PathParam(dir_okay=False, path_type=Path),
               help="Replay this scenario's scans as the venue's prices.")
 @click.option("--speed", default=1.0, show_default=True, type=FiniteFloatRange(min=0, min_open=True),
               help="Replay speed: 60 plays an hour of scans in a minute.")
-@click.option("--accounts", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--accounts", type=PathParam(dir_okay=False, path_type=Path),
               help="YAML/JSON list of {api_key, secret, initial_balance}; default: one demo key.")
 @click.option("--admin", is_flag=True, help="Mount POST /admin/advance to set time and prices (tests).")
-@click.option("--admin-token", help="Token /admin/advance requires (X-ADMIN-TOKEN header); default: the "
+@click.option("--admin-token", type=TEXT, help="Token /admin/advance requires (X-ADMIN-TOKEN header); default: the "
                                     "accounts file's admin_token, else a random one, printed at start.")
 @click.option("--max-recv-window", type=click.IntRange(min=5000), metavar="MS",
               help="Refuse a recvWindow over MS with 80014 (default: no maximum, as BingX documents none).")

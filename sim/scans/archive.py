@@ -11,6 +11,7 @@ Reading goes batch by batch (``iter_batches``), so memory is bounded by the batc
 from __future__ import annotations
 
 import json
+import math
 import os
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -153,18 +154,18 @@ class ParquetScanSource:
     def __init__(self, path: str | Path, batch_size: int = 65536) -> None:
         self.path = Path(path)
         self.batch_size = batch_size
-        try:
+        try:  # a damaged footer shows as any of these (UnicodeDecodeError for a bad column name)
             self._file = pq.ParquetFile(str(self.path))
-        except (OSError, pa.ArrowInvalid) as exc:
+            schema = self._file.schema_arrow
+        except (OSError, pa.ArrowException, ValueError) as exc:
             raise ArchiveError(f"{self.path}: not a readable Parquet scan archive ({exc})") from None
-        meta = self._file.schema_arrow.metadata or {}
+        meta = schema.metadata or {}
         if ASSETS_KEY not in meta:
             raise ArchiveError(f"{self.path}: missing metadata key 'violet.assets'")
-        self.assets: tuple[str, ...] = tuple(json.loads(meta[ASSETS_KEY]))
-        self.provenance: str = meta.get(PROVENANCE_KEY, b"").decode()
-        self.funding: Funding = {s: [(int(t), float(r)) for t, r in rows]
-                                 for s, rows in json.loads(meta.get(FUNDING_KEY, b"{}")).items()}
-        names = set(self._file.schema_arrow.names)
+        self.assets: tuple[str, ...] = _assets_from(self.path, meta[ASSETS_KEY])
+        self.provenance: str = meta.get(PROVENANCE_KEY, b"").decode("utf-8", errors="replace")
+        self.funding: Funding = _funding_from(self.path, meta.get(FUNDING_KEY, b"{}"))
+        names = set(schema.names)
         missing = [n for n, _ in BASE_FIELDS if n not in names] + [
             PRICE_PREFIX + a for a in self.assets if PRICE_PREFIX + a not in names]
         if missing:
@@ -176,9 +177,60 @@ class ParquetScanSource:
 
     def time_span(self) -> tuple[int, int] | None:
         """Earliest and latest ``ts_ms`` (None for an empty archive); reads that column only."""
-        lo_hi = pc.min_max(self._file.read(columns=["ts_ms"]).column(0)).as_py()
+        try:
+            lo_hi = pc.min_max(self._file.read(columns=["ts_ms"]).column(0)).as_py()
+        except (OSError, pa.ArrowException) as exc:
+            raise ArchiveError(f"{self.path}: damaged column ts_ms ({exc})") from None
         return None if lo_hi["min"] is None else (lo_hi["min"], lo_hi["max"])
 
     def batches(self) -> Iterator[ScanBatch]:
-        for rb in self._file.iter_batches(batch_size=self.batch_size):
-            yield record_batch_to_scans(rb, self.assets)
+        """The scans in row order; a damaged page is an ``ArchiveError`` naming the file and the
+        row it was met at, never a bare decoder error."""
+        rows_read = 0
+        reader = self._file.iter_batches(batch_size=self.batch_size)
+        while True:
+            try:
+                rb = next(reader)
+                batch = record_batch_to_scans(rb, self.assets)
+            except StopIteration:
+                return
+            except (OSError, pa.ArrowException, TypeError, ValueError) as exc:
+                raise ArchiveError(f"{self.path}: damaged data after row {rows_read} ({exc})") from None
+            rows_read += rb.num_rows
+            yield batch
+
+
+def _assets_from(path: Path, raw: bytes) -> tuple[str, ...]:
+    """``violet.assets``: a JSON list of distinct, non-empty symbol strings."""
+    try:
+        assets = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        assets = None
+    if not (isinstance(assets, list) and assets and all(isinstance(a, str) and a for a in assets)
+            and len(set(assets)) == len(assets)):
+        raise ArchiveError(f"{path}: metadata violet.assets must be a JSON list of distinct symbols, "
+                           f"got {raw[:80]!r}")
+    return tuple(assets)
+
+
+def _funding_from(path: Path, raw: bytes) -> Funding:
+    """``violet.funding``: JSON ``{symbol: [[ts_ms, rate], ...]}`` with integer stamps and finite rates."""
+    try:
+        doc = json.loads(raw)
+        funding = {str(s): [(_int_ms(t), _finite(r)) for t, r in rows] for s, rows in doc.items()}
+    except (ValueError, TypeError, AttributeError, UnicodeDecodeError):
+        raise ArchiveError(f"{path}: metadata violet.funding must be JSON {{symbol: [[ts_ms, rate], ...]}}, "
+                           f"got {raw[:80]!r}") from None
+    return funding
+
+
+def _int_ms(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"not an integer ms stamp: {value!r}")
+    return value
+
+
+def _finite(value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise TypeError(f"not a finite rate: {value!r}")
+    return float(value)

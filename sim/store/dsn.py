@@ -14,13 +14,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
+from sim.errors import UserError
+
 ENV_VAR = "VIOLET_CLICKHOUSE_DSN"
 DEFAULT_DSN = "chdb:.violet/chdb"
 DEFAULT_DATABASE = "violet"
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
-class DsnError(ValueError):
+class DsnError(UserError):
     """A DSN that names no usable ClickHouse target (the message says which part is wrong)."""
 
 
