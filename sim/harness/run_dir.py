@@ -52,10 +52,15 @@ def _take_lock(out: Path, lock: Path) -> None:
 
 
 def _sweep(parent: Path, name: str) -> None:
-    """Staging folders of dead runs of this output."""
-    for stale in parent.glob(f".{name}.partial-*"):
+    """Staging folders of dead runs of this output; and a previous result a run was killed in the
+    middle of swapping out (between its two renames) goes back into place."""
+    for stale in sorted(parent.glob(f".{name}.partial-*")) + sorted(parent.glob(f".{name}.old-*")):
         pid = stale.name.rsplit("-", 1)[-1]
-        if pid.isdigit() and not _alive(int(pid)):
+        if not pid.isdigit() or _alive(int(pid)):
+            continue
+        if ".old-" in stale.name and not (parent / name).exists():
+            os.replace(stale, parent / name)
+        else:
             shutil.rmtree(stale, ignore_errors=True)
 
 
