@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from sim.cli.common import fail_on_user_error
+from sim.cli.common import PathParam, TEXT, fail_on_user_error
+from sim.errors import UserError
 from sim.journal.writer import RunJournal
 from sim.progress import progress_bar
 from sim.scenario import Scenario, load_scenario
@@ -20,11 +21,11 @@ from sim.harness.swarm import swarm_variant
 
 
 @click.command()
-@click.argument("scenario_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("scenario_file", type=PathParam(dir_okay=False, path_type=Path))
 @click.option("--seed", type=click.IntRange(min=0), default=None, help="Override the scenario's seed.")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+@click.option("--out", "out_dir", type=PathParam(file_okay=False, path_type=Path), default=None,
               help="Run directory (default: runs/<scenario>-seed<N>).")
-@click.option("--journal-dsn", default=None, metavar="DSN",
+@click.option("--journal-dsn", type=TEXT, default=None, metavar="DSN",
               help="Also write the journal tables to ClickHouse (e.g. chdb:.violet/chdb or http://...).")
 @click.option("--swarm", "swarm_draw", is_flag=True,
               help="Apply the swarm's fault draw for this seed (replays a `violet-sim swarm` run exactly).")
@@ -59,13 +60,15 @@ def run(scenario_file: Path, seed: int | None, out_dir: Path | None, journal_dsn
 
 
 def _sink(scenario: Scenario, seed: int, dsn: str, stage: Path) -> ClickHouseJournalSink:
-    """The journal's ClickHouse sink under the run's id; an unreachable server now is an outage
-    the sink rides out (it spools and delivers when the server is back)."""
+    """The journal's ClickHouse sink under the run's id. The target must parse and answer at
+    start (a typo in the DSN fails at once, exit 2, not after the run with everything spooled);
+    an outage during the run is what the sink rides out (it spools and delivers when the server
+    is back)."""
     try:
         with session(dsn, create_database=True) as client:
             apply_ddl(client)
     except StoreError as exc:
-        click.echo(f"warning: {exc}; journal batches will be spooled", err=True)
+        raise UserError(f"--journal-dsn: {exc}") from None
     run_key = JournalRun.of(scenario.name, seed, config_hash(scenario, seed))
     return ClickHouseJournalSink(run_key, dsn, spool_dir=stage / "spool")
 

@@ -92,9 +92,16 @@ _AT_LEAST = {"min_gated": "gated_by_reason", "min_rejects": "rejects_by_reason",
              "min_probes": "probes"}
 
 
+#: the expectation every run carries, stated or not: a run that used no scan (an empty archive, a
+#: window with no candle, every scan rejected) tested nothing and must not read as PASSED.
+SCANS_USED = "scans_used"
+
+
 def evaluate(expect: Expectations, facts: RunFacts) -> list[CheckResult]:
-    """Every stated expectation checked against the run's facts, in declaration order."""
-    results: list[CheckResult] = []
+    """The built-in ``scans_used`` check, then every stated expectation checked against the
+    run's facts, in declaration order."""
+    used = facts.decided + facts.no_signal + facts.no_pick
+    results: list[CheckResult] = [CheckResult(SCANS_USED, ">= 1 scan not rejected", used, used >= 1)]
     for name, check in _SCALAR.items():
         want = getattr(expect, name)
         if want is None:

@@ -30,3 +30,22 @@ def test_run_writes_its_journal_to_clickhouse(tmp_path: Path):
     decisions, trades, fills, equity = map(int, counts.stdout.split())
     assert decisions == summary["decided"] and trades == summary["trades"] and fills == summary["fills"]
     assert equity > 0
+
+
+def test_a_bad_or_unreachable_journal_dsn_fails_at_start(tmp_path: Path):
+    """A typo in the DSN, or a server that does not answer at start, is exit 2 before the run,
+    not a finished run with every journal batch spooled; nothing is written."""
+    import socket
+    with socket.socket() as probe:  # a loopback port with nothing listening
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    for dsn, says in ((f"bogus://{tmp_path}", "scheme must be chdb, http or https"),
+                      (f"http://default@127.0.0.1:{port}/violet", "unreachable: Connection refused")):
+        out = tmp_path / "run"
+        proc = subprocess.run([sys.executable, "-m", "sim", "run", str(ROOT / "scenarios" / "slot_gating.yaml"),
+                               "--out", str(out), "--journal-dsn", dsn], cwd=ROOT, capture_output=True, text=True,
+                              timeout=120)
+        assert proc.returncode == 2, proc.stdout + proc.stderr
+        line, = proc.stderr.splitlines()
+        assert line.startswith("error: --journal-dsn: ") and says in line
+        assert not out.exists() and proc.stdout == ""
