@@ -169,11 +169,40 @@ def serve(*, host: str, port: int, scenario: Path | None, accounts: Path | None,
          f"(keys: {', '.join(k.api_key for k in keys)}; prices: {'admin' if admin else f'replay x{speed:g}'})")
     if token_line:
         echo(f"{token_line} (send it in the {TOKEN_HEADER} header to /admin/advance)")
-    if replay is not None:
-        threading.Thread(target=replay.run, name="scan-replay", daemon=True).start()
+    server = uvicorn.Server(uvicorn.Config(app, log_level="info", **uvicorn_options()))
+    driver = ReplayDriver(replay, server) if replay is not None else None
+    if driver is not None:
+        threading.Thread(target=driver.run, name="scan-replay", daemon=True).start()
     try:
-        uvicorn.Server(uvicorn.Config(app, log_level="info", **uvicorn_options())).run(sockets=[sock])
+        server.run(sockets=[sock])
     finally:
         if replay is not None:
             replay.stop()
         sock.close()
+    if driver is not None:
+        driver.raise_failure()
+
+
+class ReplayDriver:
+    """Runs the scan replay beside the server. A replay that fails (a damaged archive page, a
+    bug) stops the server: a venue whose prices silently froze would keep answering with stale
+    marks. The failure is raised again in the serving thread once the server has stopped, so
+    the command ends with its one line and a non-zero exit code."""
+
+    def __init__(self, replay: ScanReplay, server: uvicorn.Server) -> None:
+        self._replay, self._server = replay, server
+        self.failure: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            self._replay.run()
+        except BaseException as exc:  # noqa: BLE001 - whatever it is, the server must not go on
+            self.failure = exc
+            self._server.should_exit = True
+
+    def raise_failure(self) -> None:
+        if self.failure is None:
+            return
+        if isinstance(self.failure, UserError):
+            raise UserError(f"the scan replay stopped the server: {self.failure}") from None
+        raise self.failure

@@ -148,3 +148,27 @@ def test_user_errors_are_one_line_and_exit_2(tmp_path: Path) -> None:
             assert result.output.count("\n") == 1 and result.output.startswith("error: ") and message in result.output
     finally:
         busy.close()
+
+
+def test_a_replay_that_fails_stops_the_server_with_one_line(tmp_path: Path) -> None:
+    """The archive's footer is sound, so the server starts; its third row group's page header is
+    damaged, so the replay fails there. The server must stop (exit 2, one line naming the file and
+    the row), not go on serving prices frozen at scan 100."""
+    import pyarrow.parquet as pq
+    from sim.scans.archive import write_archive
+    archive = tmp_path / "damaged.parquet"
+    source = SyntheticScanSource(SyntheticConfig(n_scans=200, n_assets=2, stablecoins=False, start_ms=START_MS),
+                                 seed=3, batch_size=50)
+    write_archive(archive, source.batches())
+    offset = pq.ParquetFile(archive).metadata.row_group(2).column(0).data_page_offset
+    data = bytearray(archive.read_bytes())
+    data[offset:offset + 8] = b"\xff" * 8
+    archive.write_bytes(bytes(data))
+    scenario = tmp_path / "replay.yaml"
+    scenario.write_text("name: replay\nseed: 1\ndata: {kind: parquet, path: damaged.parquet, batch_size: 50}\n")
+    proc = subprocess.run([sys.executable, "-m", "sim", "venue", "serve", "--port", "0", "--scenario", str(scenario),
+                           "--speed", "1e9"], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2, proc.stderr
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last.startswith(f"error: the scan replay stopped the server: {archive}: damaged data after row 100 (")
+    assert "Traceback" not in proc.stderr
