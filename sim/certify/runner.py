@@ -8,13 +8,13 @@ Layout of ``--out DIR``: ``runs/<scenario>/`` (one run directory per certificati
 from __future__ import annotations
 
 import json
-import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable
 
 from sim.errors import UserError
 from sim.harness.golden import check_golden
+from sim.harness.run_dir import staged_output
 from sim.progress import progress_bar
 from sim.scenario.schema import ParquetData, Scenario
 from sim.scenario import load_scenario
@@ -108,29 +108,18 @@ def golden(req: Request, log: Log) -> Golden | Unavailable:
     return Golden(tuple(results), report, tuple(archives))
 
 
-#: What a certification writes in its output directory; a rerun replaces exactly these.
-OUTPUTS = ("runs", "rerun", "faults", "studies", "plots", "golden.json", "certificate.json", "report.md",
-           "report.html")
-
-
-def prepare_out(out: Path) -> None:
-    """An empty output directory, or one a previous certification wrote (its outputs are removed so
-    that no stale evidence survives); anything else is refused rather than overwritten."""
-    if out.exists() and any(out.iterdir()):
-        if not (out / "certificate.json").is_file():
-            raise UserError(f"{out}: not empty and not a certification directory (choose another --out)")
-        for name in OUTPUTS:
-            path = out / name
-            if path.is_dir():
-                shutil.rmtree(path)
-            elif path.exists():
-                path.unlink()
-    out.mkdir(parents=True, exist_ok=True)
+def check_out(out: Path) -> None:
+    """An output folder a certification may replace: absent, empty, or one a previous
+    certification wrote (it holds ``certificate.json``); anything else is refused rather than
+    overwritten."""
+    if out.is_dir() and any(out.iterdir()) and not (out / "certificate.json").is_file():
+        raise UserError(f"{out}: not empty and not a certification directory (choose another --out)")
+    if out.exists() and not out.is_dir():
+        raise UserError(f"{out}: not a folder (choose another --out)")
 
 
 def collect(req: Request, log: Log) -> Evidence:
     """Run every step; each one's outputs land under ``req.out``."""
-    prepare_out(req.out)
     runs = run_scenarios(req, log)
     reruns = rerun(req, runs, log)
     gold = golden(req, log)
@@ -153,9 +142,17 @@ def study_params(profile: Profile) -> dict[str, dict[str, Any]]:
 
 
 def certify(req: Request, log: Log) -> tuple[dict[str, Any], list[CheckResult]]:
-    """Collect the evidence, evaluate every check, write certificate and reports."""
-    ev = collect(req, log)
-    log("checks and report")
-    results = evaluate(req.profile, ev)
-    cert = write_reports(req.profile, ev, results, provenance(req.profile, ev, req.root))
+    """Collect the evidence, evaluate every check, write certificate and reports.
+
+    Everything is written into a staging folder beside ``req.out`` that replaces it only when
+    the certificate is written: a certification killed at any point leaves the previous complete
+    one (or none), never a ``certificate.json`` beside another run's evidence; a second
+    certification into a folder a live one is writing is refused (``staged_output``)."""
+    check_out(req.out)
+    with staged_output(req.out) as stage:
+        staged = replace(req, out=stage)
+        ev = collect(staged, log)
+        log("checks and report")
+        results = evaluate(req.profile, ev)
+        cert = write_reports(req.profile, ev, results, provenance(req.profile, ev, req.root))
     return cert, results
