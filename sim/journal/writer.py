@@ -43,7 +43,7 @@ def canonical(value: Any) -> str:
 class RunJournal:
     """Buffers journal rows per table, writes ``<table>.parquet`` files, and hashes every row."""
 
-    def __init__(self, out_dir: Path | None, flush_rows: int = 50_000) -> None:
+    def __init__(self, out_dir: Path | None, flush_rows: int = 4_096) -> None:
         self.out_dir = out_dir
         self.flush_rows = flush_rows
         self.counts: dict[str, int] = {name: 0 for name in TABLES}

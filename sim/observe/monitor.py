@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 
 _DECISION = OUTCOME_CODE[Outcome.DECISION]
 NOTIONAL_TOLERANCE = 0.005   # a maker fallback fills at a later price than the decision's
-SIGNALS_KEPT = 200_000       # decision scans remembered for the entry checks (recent ones matter)
+SIGNALS_KEPT = 20_000        # decision scans remembered for the entry checks (days of them: recent ones matter)
 
 
 def _as_view(positions: dict[str, Decimal]) -> tuple[str, Decimal] | str | None:
