@@ -17,6 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from sim.cli import main
+from sim.errors import ScenarioError
 from sim.harness.simulate import simulate
 from sim.scans.candles import market_data_root
 from sim.scenario.load import parse_scenario
@@ -85,3 +86,19 @@ def test_freqtrade_xrp_replay_pays_rate_x_notional_at_the_mark_for_every_settlem
     assert len(expected) >= 8          # the run holds a position over most settlements of the window
     assert paid == expected            # each payment to the last digit, none lost, none extra
     assert sum(1 for s in expected if rates[s] != rates.get(s - EIGHT_HOURS)) >= 1  # a rate change is met
+
+
+def test_a_scenario_tunes_the_recorded_series_in_its_venue_block() -> None:
+    from sim.harness.simulate import venue_config
+    from sim.rng import RngStreams
+
+    recorded = {"XRPUSDT": [(1_637_193_600_017, 0.0001), (1_637_222_400_007, 0.00012)]}
+    raw = {"name": "t", "data": {"kind": "synthetic"}, "venue": {"funding": {"kind": "series", "tolerance_ms": 10}}}
+    funding = venue_config(parse_scenario(raw, "t"), recorded, RngStreams(0)).funding
+    # the source's rows stay; the 17 ms late row is outside 10 ms and is reported, not used
+    assert funding.tolerance_ms == 10 and funding.default_rate == 0
+    assert funding.rate_at("XRP-USDT", 1_637_193_600_000) == 0
+    assert funding.rate_at("XRP-USDT", 1_637_222_400_000) == Decimal("0.00012")
+    assert funding.describe()["symbols"]["XRP-USDT"]["rows_unmatched"] == 1
+    with pytest.raises(ScenarioError, match="venue.funding.*tolerance_ms 18000000 must be under half"):
+        parse_scenario({**raw, "venue": {"funding": {"kind": "series", "tolerance_ms": 5 * 3_600_000}}}, "t")
