@@ -34,6 +34,7 @@ from sim.execution.trader import Execution
 from sim.faults.config import describe
 from sim.faults.plan import FaultPlan
 from sim.harness.contracts_check import templates_for
+from sim.harness.scan_settings import scan_interval_ms, stretch_warnings
 from sim.journal.writer import RunJournal
 from sim.kernel.clock import Priority, wake_at
 from sim.kernel.feed import ScanFeed
@@ -51,6 +52,7 @@ from sim.scenario.schema import ParquetData, Scenario
 from sim.scenario.sources import open_source
 from violet_engine import DecisionEngine, ScanBatch
 from violet_engine.cadence import Cadence
+from violet_engine.constants import DESIGN_SCAN_MS
 from violet_engine.execution_policy import DAY_MS
 
 SETTLE_MS = 120_000
@@ -169,7 +171,10 @@ class _Run:
             progress.start(source.num_scans)
         first, batches = _peek(source.batches())
         self.start_ms = int(first.ts_ms[0]) if first is not None else None
-        engine = DecisionEngine(scenario.engine)
+        self.scan_interval_ms = scan_interval_ms(first)
+        engine_config = scenario.engine.at_scan_interval(self.scan_interval_ms or DESIGN_SCAN_MS)
+        self.settings_warnings = stretch_warnings(scenario.engine, self.scan_interval_ms)
+        engine = DecisionEngine(engine_config)
         self.templated = templates_for(scenario, first, engine)
         env = self.env = simpy.Environment(initial_time=self.start_ms or 0)
         plan = self.plan = FaultPlan(scenario.faults, streams, self.start_ms or 0)
@@ -236,7 +241,7 @@ class _Run:
         """The end-of-run invariants, the journal closed, the expectations checked."""
         plan, monitor, host = self.plan, self.monitor, self.host
         facts = replace(self.recorder.facts(), probes=plan.probes.as_dict(), contracts_templated=sorted(self.templated),
-                        funding=self.venue_config.funding.describe())
+                        funding=self.venue_config.funding.describe(), settings_warnings=self.settings_warnings)
         scans_in = self.feed.scans_in
         outcomes = facts.decided + facts.no_signal + facts.no_pick + facts.rejected
         monitor.at_end(scans_in, outcomes, facts.trades, None if host.down else host.current)
