@@ -215,8 +215,9 @@ class SeriesFunding(_Interval):
                 "default_interval_hours": self.interval_hours, "symbols": self._plan()}
 
     def _plan(self) -> dict[str, dict[str, object]]:
-        """Per symbol with a series or an interval: its interval, where it came from, and how many
-        recorded rows matched a settlement (for the run summary)."""
+        """Per symbol with a series or an interval: its interval, where it came from, how many
+        recorded rows matched a settlement, and the first and last settlement they cover (outside
+        that span every settlement takes ``default_rate``)."""
         out: dict[str, dict[str, object]] = {}
         for symbol in sorted(set(self.series) | set(self.intervals)):
             pairs = self.series.get(symbol, ())
@@ -226,7 +227,9 @@ class SeriesFunding(_Interval):
                 origin = "recorded stamps"
             else:
                 origin = "funding.interval_hours (too few recorded rows to infer one)"
+            matched = self._by_settlement.get(symbol, {})
             out[symbol] = {"interval_hours": self.interval_ms_of(symbol) // HOUR_MS, "from": origin,
-                           "rows": len(pairs), "rows_matched": len(self._by_settlement.get(symbol, {})),
-                           "rows_unmatched": self._unmatched.get(symbol, 0)}
+                           "rows": len(pairs), "rows_matched": len(matched),
+                           "rows_unmatched": self._unmatched.get(symbol, 0),
+                           "recorded_from_ms": min(matched, default=None), "recorded_to_ms": max(matched, default=None)}
         return out

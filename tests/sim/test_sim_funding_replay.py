@@ -72,7 +72,8 @@ def test_freqtrade_xrp_replay_pays_rate_x_notional_at_the_mark_for_every_settlem
     assert result.passed
     rates, marks, fills = _recorded_rates(folder), _marks(archive), result.table("fills")
     assert result.facts.funding["symbols"]["XRP-USDT"] == {
-        "interval_hours": 8, "from": "recorded stamps", "rows": 91, "rows_matched": 91, "rows_unmatched": 0}
+        "interval_hours": 8, "from": "recorded stamps", "rows": 91, "rows_matched": 91, "rows_unmatched": 0,
+        "recorded_from_ms": 1_637_193_600_000, "recorded_to_ms": 1_639_785_600_000}
     paid = {int(r["time"]): Decimal(r["income"]) for r in
             result.venue.income(incomeType="FUNDING_FEE", limit=1000)["data"]}
     expected = {}

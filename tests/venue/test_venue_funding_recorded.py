@@ -103,7 +103,8 @@ def test_a_4h_symbol_settles_every_4h_at_its_recorded_rates(four_hour_file):
     assert [e.amount for e in events] == [Decimal("0.05"), Decimal("0.117055"), Decimal("-0.0751"),
                                           Decimal("0.25"), Decimal("0.035625"), Decimal("-0.5"), Decimal("0.061725")]
     plan = cfg.funding.describe()["symbols"]["ZRO-USDT"]
-    assert plan == {"interval_hours": 4, "from": "recorded stamps", "rows": 7, "rows_matched": 7, "rows_unmatched": 0}
+    assert plan == {"interval_hours": 4, "from": "recorded stamps", "rows": 7, "rows_matched": 7, "rows_unmatched": 0,
+                    "recorded_from_ms": FOUR_H_START, "recorded_to_ms": FOUR_H_START + 24 * HOUR}
 
 
 def test_symbols_keep_their_own_interval_side_by_side():
