@@ -308,10 +308,14 @@ class Account:
 
     def settle_funding(self, settle_ts: int) -> None:
         """Book funding for every open position at the settlement ``settle_ts``, at the mark:
-        isolated from the position margin, cross from the balance."""
+        isolated from the position margin, cross from the balance. Only the symbols whose funding
+        interval ``settle_ts`` is a multiple of settle then."""
+        funding = self.market.funding
         for pos in list(self.positions.values()):
+            if not funding.settles(pos.symbol, settle_ts):
+                continue
             mark = self.mark_of(pos)
-            rate = self.market.funding.rate_at(pos.symbol, settle_ts)
+            rate = funding.rate_at(pos.symbol, settle_ts)
             amount = -pos.qty * mark * rate
             if not amount:
                 continue

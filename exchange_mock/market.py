@@ -66,25 +66,29 @@ class Market:
             x = self._prices.get(contract.symbol)
         return price_from_float(x, contract.tick) if _usable(x) else None
 
-    def funding_time(self) -> int:
-        return self.next_funding_ms if self.next_funding_ms is not None else next_settlement(self.funding, self.ts_ms)
+    def _settle_before(self, end_ms: int) -> None:
+        """Every funding tick before ``end_ms``: each account settles the symbols due then."""
+        tick = self.funding.tick_ms
+        with localcontext(EXACT):
+            while self.next_funding_ms is not None and self.next_funding_ms < end_ms:
+                for account in self.accounts.values():
+                    account.settle_funding(self.next_funding_ms)
+                self.next_funding_ms += tick
 
     def advance(self, ts_ms: int, prices: Prices, mark_prices: Prices | None = None) -> list[VenueEvent]:
         if ts_ms < self.ts_ms:
             raise ValueError(f"time went backwards: {ts_ms} < {self.ts_ms}")
         self.ts_ms = ts_ms
-        self._prices = prices
-        self._marks = prices if mark_prices is None else mark_prices
-        marks = self._marks
         starts = [len(a.events) for a in self.accounts.values()]
         if self.next_funding_ms is None:
             self.next_funding_ms = next_settlement(self.funding, ts_ms)
-        elif ts_ms >= self.next_funding_ms:
-            with localcontext(EXACT):
-                while self.next_funding_ms <= ts_ms:
-                    for account in self.accounts.values():
-                        account.settle_funding(self.next_funding_ms)
-                    self.next_funding_ms += self.funding.interval_ms
+        elif ts_ms > self.next_funding_ms:
+            self._settle_before(ts_ms)  # at the marks in force then: the previous update's
+        self._prices = prices
+        self._marks = prices if mark_prices is None else mark_prices
+        marks = self._marks
+        if self.next_funding_ms == ts_ms:
+            self._settle_before(ts_ms + 1)  # a settlement at this instant: at this update's marks
         for account in self.accounts.values():
             if account.active:
                 account.on_prices(prices, marks)

@@ -97,6 +97,25 @@ class EngineConfig(BaseModel):
             raise ValueError("steepener.cap must equal sizer.max_leverage")
         return self
 
+    def at_scan_interval(self, interval_ms: int) -> "EngineConfig":
+        """The settings given as durations that the engine counts in scans (the IRP lookback)
+        turned into scans at ``interval_ms``; exits keep theirs (they compare scan time)."""
+        return self.model_copy(update={"selector": self.selector.at_scan_interval(interval_ms)})
+
+    def scan_count_settings(self) -> dict[str, tuple[int, str]]:
+        """The settings counted in scans (written for 5 s scans) that no duration replaces:
+        name -> (scans, how to give it as a duration instead)."""
+        out: dict[str, tuple[int, str]] = {}
+        if self.exits.max_hold_ms is None:
+            out["exits.max_hold_scans"] = (self.exits.max_hold_scans, "exits.max_hold_ms")
+        if self.selector.lookback_ms is None:
+            out["selector.lookback"] = (self.selector.lookback, "selector.lookback_ms")
+        for action in ("decide", "enter", "exit_check", "journal_flush"):
+            quantum = getattr(self.cadence, action)
+            if quantum.unit == "scan" and quantum.every > 1:
+                out[f"cadence.{action}.every"] = (quantum.every, f"cadence.{action}.unit: ms")
+        return out
+
     def config_hash(self) -> str:
         """sha256 of the canonical JSON form (sorted keys, no whitespace)."""
         canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))

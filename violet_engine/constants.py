@@ -48,5 +48,10 @@ TAKE_PROFIT = 0.006
 STOP_LOSS = 0.012
 MAX_HOLD_SCANS = 120
 
+# The scan cadence the scan-count settings above were written for (BLUE scans every 5 s), and how
+# far a run's scan interval may stretch a scan count before the run warns about it.
+DESIGN_SCAN_MS = 5_000
+SCAN_STRETCH_WARN = 10
+
 # Exchange leverage at the venue boundary (SPEC 5, dual leverage): the margin study's flat 3x.
 DEFAULT_EXCHANGE_LEVERAGE = 3

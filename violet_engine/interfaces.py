@@ -54,5 +54,6 @@ class SizeModulator(Protocol):
 
 @runtime_checkable
 class ExitRule(Protocol):
-    def check(self, entry_price: float, price: float, scans_held: int) -> ExitReason | None:
-        """The reason to close a SHORT now, or None to keep holding."""
+    def check(self, entry_price: float, price: float, scans_held: int, held_ms: int) -> ExitReason | None:
+        """The reason to close a SHORT now, or None to keep holding (``held_ms``: scan time since
+        the entry fill)."""

@@ -7,7 +7,7 @@ so that every selector is compared on the same terms.
 from __future__ import annotations
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from violet_engine.constants import IRP_LOOKBACK, MIN_IRP_ALIGNMENT
 from violet_engine.portable_math import log
@@ -19,7 +19,22 @@ class SelectorConfig(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     lookback: int = Field(default=IRP_LOOKBACK, ge=1)
+    #: The lookback as a duration instead; a run turns it into scans at its scan interval.
+    lookback_ms: int | None = Field(default=None, ge=1)
     min_irp_alignment: float = Field(default=MIN_IRP_ALIGNMENT, ge=0.0, le=1.0)
+
+    @model_validator(mode="after")
+    def _one_lookback(self) -> "SelectorConfig":
+        if self.lookback_ms is not None and "lookback" in self.model_fields_set:
+            raise ValueError("give lookback (scans) or lookback_ms, not both")
+        return self
+
+    def at_scan_interval(self, interval_ms: int) -> "SelectorConfig":
+        """``lookback_ms`` as the nearest whole number of scans (at least 1) at ``interval_ms``."""
+        if self.lookback_ms is None:
+            return self
+        scans = max(1, (self.lookback_ms + interval_ms // 2) // interval_ms)
+        return SelectorConfig(lookback=scans, min_irp_alignment=self.min_irp_alignment)
 
 
 class IrpSelector:
@@ -33,6 +48,9 @@ class IrpSelector:
     """
 
     def __init__(self, config: SelectorConfig) -> None:
+        if config.lookback_ms is not None:
+            raise ValueError("selector.lookback_ms is a duration: resolve it to scans at the run's scan "
+                             "interval first (EngineConfig.at_scan_interval)")
         self.config = config
 
     @property

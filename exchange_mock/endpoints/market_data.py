@@ -7,6 +7,7 @@ from exchange_mock import params
 from exchange_mock.contracts import Contract
 from exchange_mock.endpoints.base import EndpointGroup
 from exchange_mock.envelope import endpoint
+from exchange_mock.models.funding import next_settlement_of
 from exchange_mock.money import fmt
 
 
@@ -36,7 +37,7 @@ class MarketData(EndpointGroup):
     def _premium(self, contract: Contract) -> dict[str, Any]:
         mark = self._market.mark_price(contract)
         shown = fmt(mark) if mark is not None else "0"
-        next_time = self._market.funding_time()
+        next_time = next_settlement_of(self._market.funding, contract.symbol, self._market.ts_ms)
         return {
             "symbol": contract.symbol,
             "markPrice": shown,

@@ -101,6 +101,10 @@ def render_summary(s: dict, out_dir: Path) -> str:
         o = f["open_at_end"]
         lines.append(f"  OPEN AT END: {o['side']} {o['quantity']} {o['symbol']} from {o['entry_ts_ms']} at "
                      f"{o['entry_price']}, unrealized {o['unrealized_pnl']} USDT (in final equity; no trades row)")
+    if f.get("funding"):
+        lines.append(funding_line(f["funding"]))
+    for warning in f.get("settings_warnings", []):
+        lines.append(f"  WARNING {warning}")
     if f.get("contracts_templated"):
         lines.append(f"  template contracts for {', '.join(f['contracts_templated'])}")
     for e in s["expectations"]:
@@ -110,3 +114,22 @@ def render_summary(s: dict, out_dir: Path) -> str:
     lines.append(f"  journal sha256 {s['journal_sha256']}")
     lines.append(f"  outputs in {out_dir}")
     return "\n".join(lines)
+
+
+def funding_line(funding: dict) -> str:
+    """Which interval each symbol settled at and where it came from, grouped (one line)."""
+    if funding.get("kind") != "series":
+        return f"  funding: constant {funding['rate']} every {funding['interval_hours']} h"
+    symbols = funding.get("symbols", {})
+    if not symbols:
+        return f"  funding: no recorded series; every settlement at {funding['default_rate']}"
+    groups: dict[str, list[str]] = {}
+    for symbol, plan in symbols.items():
+        groups.setdefault(f"{plan['interval_hours']} h from {plan['from']}", []).append(symbol)
+    parts = [f"{key}: {', '.join(names) if len(names) <= 4 else f'{len(names)} symbols'}"
+             for key, names in sorted(groups.items())]
+    unmatched = sum(int(p["rows_unmatched"]) for p in symbols.values())
+    tail = f"; {unmatched} recorded rows matched no settlement" if unmatched else ""
+    return (f"  funding: recorded rate of the settlement it was stamped for (tolerance "
+            f"{funding['tolerance_ms']} ms, else {funding['default_rate']}); {'; '.join(parts)}{tail}")
+

@@ -10,6 +10,7 @@ from typing import Any, Callable, TypeVar
 import click
 from pydantic import ValidationError
 
+from exchange_mock.models.funding import infer_interval_hours
 from sim.cli.common import INSTANT, PathParam, TEXT, fail_on_user_error
 from sim.errors import UserError
 from sim.scans.archive import ParquetScanSource, write_archive
@@ -115,6 +116,13 @@ def candle_report(source: CandleScanSource) -> list[str]:
         lines.append(f"marks: {info['interval']} mark candle closes, held for one mark interval"
                      + (f"; candle close at {', '.join(f'{a} {k} scans' for a, k in on_close.items())}" if on_close else "")
                      + (f"; no marks for {', '.join(info['symbols_without_marks'])}" if info["symbols_without_marks"] else ""))
+    by_interval: dict[str, list[str]] = {}
+    for a, rows in source.funding.items():
+        hours = infer_interval_hours([t for t, _ in rows])
+        by_interval.setdefault(f"{hours} h" if hours else "the venue's default interval (too few rows)", []).append(a)
+    if by_interval:
+        lines.append("funding: " + "; ".join(f"{k} from the recorded stamps: {', '.join(v)}"
+                                             for k, v in sorted(by_interval.items())))
     for a, span in al.late_or_early().items():
         lines.append(f"span: {a} listed {_utc(span['first_scan_ms'])} .. {_utc(span['last_scan_ms'])} only")
     if al.excluded:

@@ -137,7 +137,8 @@ class Execution:
                 self.probe(RecoveryPath.EXIT_RETRIED)  # decided before and not done: no new verdict needed
                 yield from self.exit(pos.exit_reason)
             elif price is not None and self.cadence.due(Action.EXIT_CHECK, tick.scan_index, tick.ts_ms):
-                reason = self.exit_rule.check(float(pos.entry_price), price, pos.scans_held)
+                reason = self.exit_rule.check(float(pos.entry_price), price, pos.scans_held,
+                                              tick.ts_ms - pos.entry_ts_ms)
                 if reason is not None:
                     yield from self.exit(reason)
         self.observer.at_scan(tick.ts_ms, self.position is not None)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import platform
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from importlib import metadata
 from itertools import chain
@@ -27,12 +27,14 @@ import pyarrow.parquet as pq
 import simpy
 
 from exchange_mock import Venue, VenueConfig
+from exchange_mock.models import SeriesFunding
 from sim.execution.host import EngineHost
 from sim.execution.memory import EngineMemory
 from sim.execution.trader import Execution
 from sim.faults.config import describe
 from sim.faults.plan import FaultPlan
 from sim.harness.contracts_check import templates_for
+from sim.harness.scan_settings import scan_interval_ms, stretch_warnings
 from sim.journal.writer import RunJournal
 from sim.kernel.clock import Priority, wake_at
 from sim.kernel.feed import ScanFeed
@@ -50,6 +52,7 @@ from sim.scenario.schema import ParquetData, Scenario
 from sim.scenario.sources import open_source
 from violet_engine import DecisionEngine, ScanBatch
 from violet_engine.cadence import Cadence
+from violet_engine.constants import DESIGN_SCAN_MS
 from violet_engine.execution_policy import DAY_MS
 
 SETTLE_MS = 120_000
@@ -60,11 +63,13 @@ PACKAGES = ("violet-sim", "simpy", "numpy", "pyarrow", "pydantic")
 class RunResult:
     """What one run gives back: its summary, the expectation checks, and its run directory (when
     it wrote one). ``trades`` and the other tables are Arrow tables (``.to_pandas()`` if pandas is
-    installed)."""
+    installed). ``venue`` is the venue as the run left it (its ledger, fills and income history),
+    for checks that go below the journal."""
 
     summary: RunSummary
     checks: list[CheckResult]
     out_dir: Path | None = None
+    venue: Venue | None = field(default=None, repr=False, compare=False)
 
     @property
     def passed(self) -> bool:
@@ -127,7 +132,8 @@ def venue_config(scenario: Scenario, funding: dict, streams: RngStreams,
     """The venue as the scenario configures it, funded with ``execution.capital``. Unless the
     scenario says otherwise, its id seed derives from the run seed, and funding follows the
     source's recorded series (rate 0 where a source has none, so that default runs compare trade
-    for trade with a plain reference loop). A partial-fill fault sets ``fill_model``."""
+    for trade with a plain reference loop); a scenario ``venue.funding`` of kind ``series``
+    without its own ``series`` tunes that one (``tolerance_ms``, ``intervals``, ``default_rate``). A partial-fill fault sets ``fill_model``."""
     cfg = scenario.venue
     update: dict[str, Any] = {"initial_balance": Decimal(repr(scenario.execution.capital))}
     if fill_model is not None:
@@ -138,6 +144,10 @@ def venue_config(scenario: Scenario, funding: dict, streams: RngStreams,
         update["seed"] = streams.child_seed("venue") % (2**31)
     if "funding" not in cfg.model_fields_set:
         update["funding"] = {"kind": "series", "series": funding, "default_rate": "0"}
+    elif isinstance(cfg.funding, SeriesFunding) and "series" not in cfg.funding.model_fields_set:
+        # a scenario that tunes the series (tolerance, intervals) still settles the source's rates
+        given = cfg.funding.model_dump(exclude_unset=True)
+        update["funding"] = {"kind": "series", "default_rate": "0", **given, "series": funding}
     return VenueConfig.model_validate({**cfg.model_dump(), **update})
 
 
@@ -161,11 +171,15 @@ class _Run:
             progress.start(source.num_scans)
         first, batches = _peek(source.batches())
         self.start_ms = int(first.ts_ms[0]) if first is not None else None
-        engine = DecisionEngine(scenario.engine)
+        self.scan_interval_ms = scan_interval_ms(first)
+        engine_config = scenario.engine.at_scan_interval(self.scan_interval_ms or DESIGN_SCAN_MS)
+        self.settings_warnings = stretch_warnings(scenario.engine, self.scan_interval_ms)
+        engine = DecisionEngine(engine_config)
         self.templated = templates_for(scenario, first, engine)
         env = self.env = simpy.Environment(initial_time=self.start_ms or 0)
         plan = self.plan = FaultPlan(scenario.faults, streams, self.start_ms or 0)
-        venue = self.venue = Venue(venue_config(scenario, source.funding, streams, plan.fill_model, self.templated))
+        self.venue_config = venue_config(scenario, source.funding, streams, plan.fill_model, self.templated)
+        venue = self.venue = Venue(self.venue_config)
         if out_dir is not None:
             out_dir.mkdir(parents=True, exist_ok=True)
         self.journal = journal or RunJournal(out_dir)
@@ -226,7 +240,8 @@ class _Run:
     def conclude(self) -> tuple[RunSummary, list[CheckResult]]:
         """The end-of-run invariants, the journal closed, the expectations checked."""
         plan, monitor, host = self.plan, self.monitor, self.host
-        facts = replace(self.recorder.facts(), probes=plan.probes.as_dict(), contracts_templated=sorted(self.templated))
+        facts = replace(self.recorder.facts(), probes=plan.probes.as_dict(), contracts_templated=sorted(self.templated),
+                        funding=self.venue_config.funding.describe(), settings_warnings=self.settings_warnings)
         scans_in = self.feed.scans_in
         outcomes = facts.decided + facts.no_signal + facts.no_pick + facts.rejected
         monitor.at_end(scans_in, outcomes, facts.trades, None if host.down else host.current)
@@ -261,7 +276,7 @@ def simulate(scenario: Scenario, *, seed: int | None = None, out_dir: str | Path
     if out_dir is not None:
         (out_dir / "summary.json").write_text(json.dumps(summary.to_dict(), indent=2, sort_keys=False,
                                                          default=str) + "\n")
-    return RunResult(summary, checks, out_dir)
+    return RunResult(summary, checks, out_dir, run.venue)
 
 
 def _open_at_end(execution: Execution | None, snap: dict[str, Decimal]) -> dict[str, Any] | None:

@@ -58,6 +58,8 @@ class RunFacts:
     venue_error_codes: dict[str, int]
     contracts_templated: list[str] = field(default_factory=list)  # symbols given a template contract
     open_at_end: dict[str, Any] | None = None   # the position still open when the run ended
+    funding: dict[str, Any] = field(default_factory=dict)   # settlement rule, per-symbol intervals and origin
+    settings_warnings: list[str] = field(default_factory=list)  # scan-count settings stretched by the scan interval
     probes: dict[str, int] = field(default_factory=dict)
     faults: dict[str, Any] | None = None        # what the faults did (runs with faults only)
     violations: int = 0

@@ -43,7 +43,7 @@ def reference_loop(config: SyntheticConfig, seed: int, capital: Decimal) -> tupl
             if pos is not None:
                 pos["held"] += 1
                 price = scan["prices"][pos["asset"]]
-                reason = exits.check(float(pos["entry"]), price, pos["held"])
+                reason = exits.check(float(pos["entry"]), price, pos["held"], scan["ts_ms"] - pos["entry_ts"])
                 if reason is not None:
                     exit_px = price_from_float(price, pos["tick"])
                     fee = exit_px * pos["qty"] * TAKER

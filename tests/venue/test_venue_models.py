@@ -63,10 +63,12 @@ def test_random_fill_is_on_the_step_and_within_the_remainder(remaining, seed):
 def test_constant_and_series_funding():
     assert ConstantFunding().rate_at("BTC-USDT", 0) == Decimal("0.0001")
     assert ConstantFunding(rate=0.000123456789).rate == Decimal("0.00012346")  # quantized to 1e-8
-    series = SeriesFunding(series={"BTC-USDT": [(100, "0.0002"), (50, "0.0001")]}, default_rate="0.00005")
-    assert [series.rate_at("BTC-USDT", t) for t in (10, 50, 99, 100, 1000)] == [
-        Decimal("0.00005"), Decimal("0.0001"), Decimal("0.0001"), Decimal("0.0002"), Decimal("0.0002")]
-    assert series.rate_at("ETH-USDT", 100) == Decimal("0.00005")
+    h8 = 8 * 3_600_000
+    series = SeriesFunding(series={"BTC-USDT": [(2 * h8 - 3, "0.0002"), (h8 + 7, "0.0001")]}, default_rate="0.00005")
+    # each row is the rate of the settlement it was stamped for (7 ms late, 3 ms early); none at 0 or 3 x 8 h
+    assert [series.rate_at("BTC-USDT", t) for t in (0, h8, 2 * h8, 3 * h8)] == [
+        Decimal("0.00005"), Decimal("0.0001"), Decimal("0.0002"), Decimal("0.00005")]
+    assert series.rate_at("ETH-USDT", h8) == Decimal("0.00005")
     assert next_settlement(ConstantFunding(), 0) == 8 * 3_600_000
     assert next_settlement(ConstantFunding(interval_hours=4), 4 * 3_600_000) == 8 * 3_600_000
     with pytest.raises(ValidationError):
