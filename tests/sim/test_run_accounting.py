@@ -54,6 +54,27 @@ def test_a_flat_run_is_explained_by_its_trades_alone():
     assert Decimal(a["final_wallet"]) == Decimal(a["initial"]) + Decimal(a["trades_pnl"])
 
 
+CROSS_GAP = {"name": "cross_bad_debt", "seed": 5, "execution": {"margin_type": "CROSSED"},
+             "data": {"kind": "synthetic", "config": {"n_scans": 1500, "n_assets": 16}},
+             "engine": {"exits": {"take_profit": 0.5, "stop_loss": 0.9, "max_hold_scans": 100000}},
+             "faults": [{"kind": "price_gap", "through": "liquidation", "rate": 0.002, "size": 4.0}]}
+
+
+def test_a_cross_liquidation_with_bad_debt_loses_the_account_and_no_more(tmp_path: Path):
+    # The one trade is a cross short caught by a +400% gap: the loss at the mark is more than
+    # twice the 10,000 USDT account; the fund covers the rest. The trade's pnl is the whole
+    # account (its entry fee included), not the mark's loss.
+    result = simulate(parse_scenario(CROSS_GAP, "cross.yaml"), out_dir=tmp_path)
+    s, a = result.summary, result.summary.facts.accounting
+    (trade,) = pq.read_table(tmp_path / "trades.parquet").to_pylist()
+    (liq,) = [f for f in pq.read_table(tmp_path / "fills.parquet").to_pylist() if f["liquidity"] == "LIQUIDATION"]
+    assert result.passed and s.breaches == [] and s.liquidations == 1 and trade["exit_reason"] == "LIQUIDATION"
+    assert trade["pnl"] == Decimal(-10000) and Decimal(s.final_wallet) == 0
+    assert trade["insurance"] == Decimal(a["insurance"]) > 10000
+    assert trade["pnl"] == liq["realized_pnl"] - trade["fees"] + trade["funding"] + trade["insurance"]
+    assert Decimal(a["trades_pnl"]) == Decimal(-10000) and Decimal(a["open_booked"]) == 0
+
+
 class _TamperedVenue(Venue):
     """The real venue, whose books are altered once, after the first fill, by ``tamper``."""
 
