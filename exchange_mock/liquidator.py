@@ -89,7 +89,7 @@ def _forced_close(acct: Liquidated, pos: Position, price: Decimal, fee: Decimal,
 def _liquidate_isolated(acct: Liquidated, pos: Position, contract: Contract, mark: Decimal, fee: Decimal,
                         equity: Decimal) -> None:
     _cancel_orders(acct, {pos.symbol})
-    close = risk.isolated_close(pos, fee, equity, contract.tick)
+    close = risk.isolated_close(pos, fee, equity)
     closed_qty, lost_margin = pos.qty, pos.margin
     order, trade_id = _forced_close(acct, pos, close.bankruptcy, close.fee, close.realized)
     ts = acct.market.ts_ms

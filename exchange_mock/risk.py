@@ -1,10 +1,15 @@
 """Liquidation rules over positions, as pure functions: what backs a position, when it is due,
 at which price it closes, and which cross position goes first.
 
-Isolated liquidation closes at the bankruptcy price: the account loses exactly the position
-margin (the clearance fee, at the taker rate on the mark value, comes out of what is left of it),
-and the insurance fund books the difference to the mark value: a surplus, or bad debt when the
-mark had gapped beyond the bankruptcy price. Cross liquidation cancels the cross orders, then
+Isolated liquidation closes at the bankruptcy price: the account loses its position margin (the
+clearance fee, at the taker rate on the mark value, comes out of what is left of it), and the
+insurance fund books the difference to the mark value: a surplus, or bad debt when the mark had
+gapped beyond the bankruptcy price. The fill's price is the bankruptcy price itself, not a
+tick-rounded display of it (BingX reports a fill's ``avgPrice`` with more digits than the tick), so
+price x quantity gives the realized PnL to the last digit. Where the exact price does not end
+within ``FILL_PRICE_QUANTUM`` it is rounded in the account's favour and the realized PnL is the
+one of that price: the account keeps the remainder (under size x 1e-12 USDT, the size of the
+rounding a partial close's pro-rata cost already has) and the fund's entry carries it. Cross liquidation cancels the cross orders, then
 closes the cross position with the largest loss at the mark until the risk is below 100%; a
 deficit left after the last one is covered by the fund. When the trigger holds is the
 liquidation model's rule (``models.liquidation``).
@@ -18,8 +23,12 @@ from typing import Mapping
 from exchange_mock.contracts import Contract
 from exchange_mock.matching import Matcher
 from exchange_mock.models import LiquidationModel
-from exchange_mock.money import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_EVEN, ZERO, divide, quantize
+from exchange_mock.money import ROUND_CEILING, ROUND_FLOOR, SHARE_QUANTUM, ZERO, divide, quantize
 from exchange_mock.positions import Position
+
+#: The grid of a liquidation fill's price: the venue's finest money quantum, coarse enough that
+#: price x quantity (at most 4 quantity decimals) stays within the journal's 18 money decimals.
+FILL_PRICE_QUANTUM = SHARE_QUANTUM
 
 
 def liquidation_price(pos: Position, backing: Decimal, contract: Contract, matcher: Matcher,
@@ -52,8 +61,9 @@ def exposure(pos: Position, contract: Contract, mark: Decimal, matcher: Matcher)
 
 @dataclass(frozen=True, slots=True)
 class IsolatedClose:
-    """How an isolated liquidation settles: the fee actually taken, the PnL booked (exactly minus
-    the margin left after the fee), the bankruptcy price it closes at and the fund's surplus."""
+    """How an isolated liquidation settles: the fee actually taken, the bankruptcy price it closes
+    at, the PnL of closing there (minus the margin left after the fee) and the fund's surplus
+    (negative: bad debt)."""
 
     fee: Decimal
     realized: Decimal
@@ -61,11 +71,16 @@ class IsolatedClose:
     surplus: Decimal
 
 
-def isolated_close(pos: Position, fee: Decimal, equity: Decimal, tick: Decimal) -> IsolatedClose:
+def isolated_close(pos: Position, fee: Decimal, equity: Decimal) -> IsolatedClose:
+    """The close of ``pos`` at its bankruptcy price, with ``equity`` (margin + uPnL at the mark)
+    left to pay the clearance ``fee``."""
     fee_taken = min(fee, max(ZERO, equity))
-    realized = fee_taken - pos.margin
-    bankruptcy = max(ZERO, divide(pos.cost + pos.direction * realized, pos.size, tick, ROUND_HALF_EVEN))
-    return IsolatedClose(fee_taken, realized, bankruptcy, equity - fee_taken)
+    target = fee_taken - pos.margin  # the PnL that leaves nothing of the margin after the fee
+    favour = ROUND_CEILING if pos.direction > 0 else ROUND_FLOOR
+    bankruptcy = max(ZERO, divide(pos.cost + pos.direction * target, pos.size, FILL_PRICE_QUANTUM, favour))
+    realized = pos.direction * (pos.size * bankruptcy - pos.cost)
+    upnl = equity - pos.margin
+    return IsolatedClose(fee_taken, realized, bankruptcy, upnl - realized)
 
 
 def cross_exposure(cross: list[Position], marks: Mapping[int, Decimal], contracts: Mapping[str, Contract],

@@ -97,6 +97,11 @@ def render_summary(s: dict, out_dir: Path) -> str:
         f"  final equity {s['final_equity']} USDT, exchange leverage {f['exchange_leverages']}, "
         f"max margin use {f['max_margin_utilization']:.1%}",
     ]
+    if f.get("accounting"):
+        a = f["accounting"]
+        lines.append(f"  wallet {a['final_wallet']} = initial {a['initial']} + realized {a['realized']} + funding "
+                     f"{a['funding']} - fees {a['fees']} + insurance {a['insurance']} = initial + trade pnl "
+                     f"{a['trades_pnl']} + open position {a['open_booked']}")
     if f.get("open_at_end"):
         o = f["open_at_end"]
         lines.append(f"  OPEN AT END: {o['side']} {o['quantity']} {o['symbol']} from {o['entry_ts_ms']} at "

@@ -3,9 +3,14 @@
 With one slot, every fill between a position's opening and its closing belongs to that trade.
 The book takes the venue's fills from the link's private stream (as a live engine takes them
 from its account stream), keeps them in the engine's memory until the trade closes, and then
-prices the trade: exit price (quantity-weighted over the closing fills), fees, realized PnL and
-the funding income the venue reports for the holding period. The net PnL drives the V4 daily
-loss limit; the closed trade is what the recorder journals.
+prices the trade: exit price (quantity-weighted over the closing fills), fees, realized PnL, and
+the funding and insurance cover the venue's income reports for the holding period. The trade's
+PnL is what the account gained or lost by it: realized - fees + funding + insurance, where
+insurance is the INSURANCE_CLEAR the venue books when its fund covers a cross deficit (the
+realized loss of a cross liquidation at the mark can exceed the balance; the account never loses
+more than it had). So the trades add up to the wallet's change, as a backtester's trade list does
+(Freqtrade's profit_abs, NautilusTrader's realized PnL with commissions), and the V4 daily loss
+limit sees what the account lost. The closed trade is what the recorder journals.
 """
 from __future__ import annotations
 
@@ -16,6 +21,7 @@ from typing import Any, Protocol
 from exchange_mock.enums import Liquidity, Side
 from sim.execution.memory import EngineMemory, TradeMemo
 from sim.execution.position import Position
+from sim.execution.replies import TradeIncome
 
 ZERO = Decimal(0)
 LIQUIDATION = str(Liquidity.LIQUIDATION)
@@ -42,7 +48,8 @@ class ClosedTrade:
     margin: Decimal
     fees: Decimal
     funding: Decimal
-    pnl: Decimal
+    insurance: Decimal    # the fund's cover of a deficit the trade left (INSURANCE_CLEAR), >= 0
+    pnl: Decimal          # realized - fees + funding + insurance: the account's gain by this trade
     exit_reason: str
     bars_held: int
 
@@ -68,9 +75,9 @@ class TradeBook:
     def trade_fills(self) -> list[Any]:
         return list(self.memory.trade_fills)
 
-    def close(self, pos: Position, fills: list[Any], funding: Decimal, now_ms: int) -> ClosedTrade:
-        """Price the trade from ``fills`` (taken before the funding query, so a restart in
-        between books the same trade again) and forget them."""
+    def close(self, pos: Position, fills: list[Any], income: TradeIncome, now_ms: int) -> ClosedTrade:
+        """Price the trade from ``fills`` (taken before the income query, so a restart in
+        between books the same trade again) and the ``income`` the venue reports; forget the fills."""
         exits = [f for f in fills if f.side == Side.BUY]  # execution only shorts: buys close
         fees = sum((f.fee for f in fills), ZERO)
         realized = sum((f.realized_pnl for f in fills), ZERO)
@@ -79,8 +86,9 @@ class TradeBook:
         liquidated = any(f.liquidity == LIQUIDATION for f in fills)
         reason = LIQUIDATION if liquidated else (pos.exit_reason.value if pos.exit_reason else UNKNOWN_EXIT)
         trade = ClosedTrade(pos.entry_ts_ms, now_ms, pos.symbol, "SHORT", qty or pos.quantity, pos.entry_price,
-                            exit_price, pos.conviction, pos.leverage, pos.margin, fees, funding,
-                            realized - fees + funding, reason, pos.scans_held)
+                            exit_price, pos.conviction, pos.leverage, pos.margin, fees, income.funding,
+                            income.insurance, realized - fees + income.funding + income.insurance, reason,
+                            pos.scans_held)
         del self.memory.trade_fills[:len(fills)]
         self.memory.open_trade = None
         self.memory.trades.append(TradeMemo(trade.exit_ts_ms, trade.pnl))

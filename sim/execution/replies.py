@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from exchange_mock.enums import IncomeType
 
 Envelope = dict[str, Any]
 ZERO = Decimal(0)
@@ -61,9 +62,26 @@ def equity_of(resp: Envelope, fallback: float) -> float:
     return float(decimal_of(rows[0]["equity"])) if resp.get("code") == 0 and rows else fallback
 
 
-def income_total(resp: Envelope) -> Decimal:
-    """The sum of the income rows in an income answer (funding received, signed)."""
-    return sum((decimal_of(r["income"]) for r in (resp.get("data") or [])), ZERO)
+def income_rows(resp: Envelope) -> list[dict[str, Any]]:
+    """The rows of an income answer, oldest first (none when it is not an answer)."""
+    return list(resp.get("data") or []) if resp.get("code") == 0 else []
+
+
+@dataclass(frozen=True)
+class TradeIncome:
+    """What the venue's income reports for a trade besides its fills: funding received (signed)
+    and the insurance fund's cover of a deficit it left (INSURANCE_CLEAR)."""
+
+    funding: Decimal
+    insurance: Decimal
+
+
+def trade_income(rows: list[dict[str, Any]]) -> TradeIncome:
+    """Funding and insurance cover summed from income rows of every type (realized PnL and
+    trading fees come with the fills)."""
+    funding = sum((decimal_of(r["income"]) for r in rows if r["incomeType"] == IncomeType.FUNDING_FEE), ZERO)
+    insurance = sum((decimal_of(r["income"]) for r in rows if r["incomeType"] == IncomeType.INSURANCE_CLEAR), ZERO)
+    return TradeIncome(funding, insurance)
 
 
 def open_orders(resp: Envelope) -> list[dict[str, Any]]:

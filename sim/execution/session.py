@@ -4,7 +4,8 @@ It never acts on a guess of the venue's state. A query the venue cannot answer i
 after a growing pause; an order whose answer was lost (or that the venue calls a duplicate
 clientOrderID) is looked up by its clientOrderID, never re-sent; a cancel without an answer is
 settled by querying the order; a margin type or leverage is used only once the venue confirmed
-it. Every order answer is told to the observers, with the fills it brought.
+it. Every order answer is told to the observers, with the fills it brought. Income is read in
+full: every type, page after page past BingX's 1000-row limit.
 """
 from __future__ import annotations
 
@@ -17,14 +18,37 @@ from sim.execution.book import TradeBook
 from sim.execution.client_ids import OrderPurpose
 from sim.execution.observer import ExecutionObserver
 from sim.execution.recovery_paths import RecoveryPath
-from sim.execution.replies import WORKING_STATES, Envelope, order_of
+from sim.execution.replies import WORKING_STATES, Envelope, income_rows, order_of
 from sim.kernel.clock import Priority, wake_after
 from sim.kernel.link import TIMEOUT, TRANSIENT_CODES, VenueLink
 from sim.kernel.requests import RequestKind
 
 RETRY_FIRST_MS = 500       # pause before asking again; doubles up to RETRY_MAX_MS
 RETRY_MAX_MS = 8_000
+INCOME_PAGE = 1000         # BingX's most rows per income answer
 Order = dict[str, Any]
+Ask = Callable[..., Generator[simpy.Event, Any, Envelope]]
+
+
+class IncomePagingError(RuntimeError):
+    """A full income page all at one millisecond: paging by time cannot get past it."""
+
+
+def income_since(ask: Ask, symbol: str, start_ms: int) -> Generator[simpy.Event, Any, list[dict[str, Any]]]:
+    """Every income row of ``symbol`` from ``start_ms`` on, all types, oldest first. BingX pages
+    only by time: a full page is followed by the next from its last row's time, and the rows of
+    that millisecond already read are skipped by their (increasing) tranId."""
+    rows: list[dict[str, Any]] = []
+    start, last_tran = start_ms, -1
+    while True:
+        page = income_rows((yield from ask(RequestKind.INCOME, symbol=symbol, startTime=start, limit=INCOME_PAGE)))
+        new = [r for r in page if int(r["tranId"]) > last_tran]
+        rows += new
+        if len(page) < INCOME_PAGE:
+            return rows
+        if not new:
+            raise IncomePagingError(f"{INCOME_PAGE} income rows of {symbol} at {start} ms: cannot page past them")
+        start, last_tran = int(page[-1]["time"]), int(page[-1]["tranId"])
 
 
 class VenueSession:
@@ -51,6 +75,9 @@ class VenueSession:
             self.probe(RecoveryPath.READ_RETRIED)
             yield wake_after(self.env, pause, Priority.ENGINE)
             pause = min(2 * pause, RETRY_MAX_MS)
+
+    def income_since(self, symbol: str, start_ms: int) -> Generator[simpy.Event, Any, list[dict[str, Any]]]:
+        return (yield from income_since(self.ask, symbol, start_ms))
 
     def place(self, params: dict[str, Any], purpose: OrderPurpose
               ) -> Generator[simpy.Event, Any, tuple[Envelope, Order | None]]:

@@ -27,7 +27,7 @@ from sim.execution.observer import ExecutionObserver
 from sim.execution.position import Position
 from sim.execution.recovery import recover as rebuild
 from sim.execution.recovery_paths import RecoveryPath, no_probe
-from sim.execution.replies import equity_of, executed, held_positions, income_total, is_working, quantity_step
+from sim.execution.replies import equity_of, executed, held_positions, is_working, quantity_step, trade_income
 from sim.execution.session import VenueSession
 from sim.kernel.clock import Priority, wake_after
 from sim.kernel.feed import ScanTick
@@ -344,13 +344,13 @@ class Execution:
         self.observer.opened(pos, self.capital)
 
     def book_closed(self, pos: Position) -> Generator[simpy.Event, Any, None]:
-        """A position that went away is a closed trade: priced from its fills and the funding the
-        venue reports, journaled, counted in the day's PnL; then size from the equity left."""
+        """A position that went away is a closed trade: priced from its fills and the funding and
+        insurance cover the venue's income reports, journaled, counted in the day's PnL; then size
+        from the equity left."""
         self.observer.fills(self.book.take_fills())
         fills = self.book.trade_fills()
-        resp = yield from self.venue.ask(RequestKind.INCOME, symbol=pos.symbol, incomeType="FUNDING_FEE",
-                                         startTime=pos.entry_ts_ms)
-        trade = self.book.close(pos, fills, income_total(resp), self.env.now)
+        rows = yield from self.venue.income_since(pos.symbol, pos.entry_ts_ms)
+        trade = self.book.close(pos, fills, trade_income(rows), self.env.now)
         self.observer.closed(trade)
         self.day.roll(self.env.now)
         self.day.pnl += float(trade.pnl)

@@ -245,6 +245,7 @@ class _Run:
         scans_in = self.feed.scans_in
         outcomes = facts.decided + facts.no_signal + facts.no_pick + facts.rejected
         monitor.at_end(scans_in, outcomes, facts.trades, None if host.down else host.current)
+        monitor.check_accounting(self.recorder.trades_pnl, self.recorder.trades_insurance)
         if plan.data.source_scans:
             monitor.check_scan_sources(plan.data.source_scans, scans_in, plan.data.dropped, plan.data.duplicated)
         if plan.enabled:
@@ -252,7 +253,8 @@ class _Run:
         journal_hash = self.journal.close()
         if plan.sink is not None:
             monitor.check_journal_delivery(plan.sink.close(), self.journal.counts)
-        facts = replace(facts, violations=len(monitor.breaches), ledger_reconciled=self.venue.reconcile().ok)
+        facts = replace(facts, violations=len(monitor.breaches), ledger_reconciled=self.venue.reconcile().ok,
+                        accounting=monitor.accounting.as_dict() if monitor.accounting is not None else {})
         snap = self.venue.account_snapshot()
         facts = replace(facts, open_at_end=_open_at_end(None if host.down else host.current, snap))
         checks = evaluate(self.scenario.expect, facts)

@@ -77,7 +77,8 @@ TRADES = pa.schema([
     ("margin", MONEY),
     ("fees", MONEY),
     ("funding", MONEY),
-    ("pnl", MONEY),
+    ("insurance", MONEY),             # INSURANCE_CLEAR: the fund's cover of a deficit the trade left
+    ("pnl", MONEY),                   # realized - fees + funding + insurance
     ("exit_reason", pa.string()),
     ("bars_held", pa.int64()),
 ])

@@ -64,6 +64,7 @@ class RunFacts:
     faults: dict[str, Any] | None = None        # what the faults did (runs with faults only)
     violations: int = 0
     ledger_reconciled: bool = True
+    accounting: dict[str, str] = field(default_factory=dict)  # the run's money line by line (``Accounting``)
 
     def to_dict(self) -> dict[str, Any]:
         doc = asdict(self)

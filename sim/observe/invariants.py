@@ -26,6 +26,8 @@ class Invariant(StrEnum):
     V4_TRADES_PER_DAY = "v4_trades_per_day"
     V4_DAILY_LOSS_LIMIT = "v4_daily_loss_limit"
     SCAN_ACCOUNTING = "scan_accounting"                    # every scan accounted for
+    ACCOUNTING_IDENTITY = "accounting_identity"            # wallet = initial + trade pnl (+ open), ledger lines
+    FILL_PNL_AGREES = "fill_pnl_agrees"                    # a fill's price x quantity gives its realized PnL
     JOURNAL_DELIVERED = "journal_delivered"                # every journal row reached the sink once
     VENUE_VIOLATION = "venue_violation"                    # the venue's own rules (one position) held
     TERMINATES = "terminates"                              # no unbounded burst of requests at one instant

@@ -13,8 +13,10 @@ partial fills and restarts); one order per clientOrderID; every order whose answ
 reconciled by the end, and every order still working at the end is one execution knows; the
 ledger reconciles; every position the venue closed is journaled as one trade; execution's view equals the venue's after every reconciliation; no entry on
 a rejected, corrupted or stale scan; exchange leverage within the policy cap (set and held); the
-V4 allow-list, notional cap, trades per day and daily loss limit; every scan accounted for; and
-the run terminates (no unbounded burst of requests at one instant).
+V4 allow-list, notional cap, trades per day and daily loss limit; every scan accounted for; the
+accounting identity (the ledger's lines and the trades give the final wallet, every fill's price,
+quantity and PnL agree: ``accounting``); and the run terminates (no unbounded burst of requests
+at one instant).
 """
 from __future__ import annotations
 
@@ -30,6 +32,7 @@ from exchange_mock.errors import Code
 from sim.execution.client_ids import decision_scan, is_timeout_fallback
 from sim.execution.recovery_paths import no_probe
 from sim.kernel.requests import CHANGES_HOLDINGS, RequestKind, VenueState
+from sim.observe.accounting import Accounting, OpenPosition, account, fill_pnl_problems
 from sim.observe.invariants import Breach, Invariant
 from violet_engine.decision_batch import OUTCOME_CODE
 from violet_engine.execution_policy import DAY_MS, V4Config
@@ -82,6 +85,8 @@ class InvariantMonitor:
         self._entries_working = 0                    # venue's working entry orders after the last event
         self._snapshot: dict[str, Decimal] = {}      # venue positions when the last positions query ran
         self._held: dict[str, Decimal] = {}
+        self._opened: dict[str, OpenPosition] = {}   # held symbol -> where its position began
+        self.accounting: Accounting | None = None    # the run's money, line by line (at the end)
         self.closed_positions = 0                    # positions the venue opened and closed
         self._fill_cursor = 0
         self.requests = 0
@@ -97,11 +102,14 @@ class InvariantMonitor:
         the positions endpoint would refresh the venue's last-seen marks, and a monitor must not
         touch what it watches."""
         fills = self.venue.fills
-        for f in fills[self._fill_cursor:]:
+        for i, f in enumerate(fills[self._fill_cursor:], self._fill_cursor):
             if f.position_qty:
+                if f.symbol not in self._held:
+                    self._opened[f.symbol] = OpenPosition(f.symbol, i, f.ts_ms)
                 self._held[f.symbol] = abs(f.position_qty)
             elif self._held.pop(f.symbol, None) is not None:
                 self.closed_positions += 1
+                del self._opened[f.symbol]
         self._fill_cursor = len(fills)
         return dict(self._held)
 
@@ -260,6 +268,18 @@ class InvariantMonitor:
             if delivered.get(table, 0) != rows:
                 self._breach(Invariant.JOURNAL_DELIVERED, f"{table}: {delivered.get(table, 0)} rows delivered, {rows} "
                                                   "written", "end")
+
+    def check_accounting(self, trades_pnl: Decimal, trades_insurance: Decimal) -> None:
+        """The run's accounting identity (``accounting``): the ledger's lines and the journaled
+        trades' ``trades_pnl`` (with their ``trades_insurance``) both give the final wallet, and
+        every fill's price, quantity and realized PnL agree."""
+        self._venue_positions()
+        self.accounting = account(self.venue.ledger, trades_pnl, trades_insurance, self.venue.fills,
+                                  self._opened.values())
+        for problem in self.accounting.problems():
+            self._breach(Invariant.ACCOUNTING_IDENTITY, problem, "end")
+        for problem in fill_pnl_problems(self.venue.fills):
+            self._breach(Invariant.FILL_PNL_AGREES, problem, "end")
 
     def at_end(self, scans_in: int, outcomes: int, trades: int, execution: "Execution | None" = None) -> None:
         """The end of the run: every scan got one of ``outcomes``, the ``trades`` journaled match

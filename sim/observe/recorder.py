@@ -17,6 +17,7 @@ import simpy
 
 from exchange_mock import to_venue_symbol
 from exchange_mock.errors import Code
+from exchange_mock.money import EXACT
 from sim.execution.book import ClosedTrade
 from sim.execution.client_ids import OrderPurpose
 from sim.execution.position import Position
@@ -58,6 +59,8 @@ class Recorder:
         self.not_short_below_threshold = 0
         self.entries = 0
         self.orders = 0
+        self.trades_pnl = Decimal(0)           # the journaled trades' pnl and insurance, summed exactly
+        self.trades_insurance = Decimal(0)
         self.trades = 0
         self.liquidations = 0
         self.leverages: set[int] = set()
@@ -149,6 +152,8 @@ class Recorder:
 
     def closed(self, trade: ClosedTrade) -> None:
         self.trades += 1
+        self.trades_pnl = EXACT.add(self.trades_pnl, trade.pnl)
+        self.trades_insurance = EXACT.add(self.trades_insurance, trade.insurance)
         self.liquidations += int(trade.liquidated)
         self.exits[trade.exit_reason] += 1
         self.journal.append("trades", trade.row())

@@ -48,6 +48,45 @@ def test_short_3x_isolated_liquidates_at_the_tier_1_price():
     assert venue.reconcile().ok
 
 
+def _liquidate_isolated_short(qty: str, leverage: str):
+    venue, prices = short_btc(qty, leverage)
+    (pos,) = venue.positions()["data"]
+    (liq,) = [e for e in move(venue, prices, pos["liquidationPrice"], T0 + 1) if isinstance(e, Liquidation)]
+    return venue, liq, venue.fills[-1]
+
+
+def test_isolated_liquidation_fill_price_times_quantity_is_its_realized_pnl():
+    # Short 0.1 BTC at 60,000 at 7x: margin = 6,000 / 7 rounded up to 1e-8 = 857.14285715.
+    # Trigger 0.1 M x 1.0043 >= 6,000 + 857.14285715 -> M >= 68,277.8...; first tick 68,277.9:
+    # value 6,827.79, fee 3.413895, PnL left after the fee = 3.413895 - 857.14285715 = -853.72896215.
+    # Bankruptcy price = (6,000 + 853.72896215) / 0.1 = 68,537.2896215 (the tick-rounded 68,537.3
+    # would give 6,000 - 6,853.73 = -853.73, not the PnL booked).
+    venue, liq, fill = _liquidate_isolated_short("0.1", "7")
+    assert liq.bankruptcy_price == fill.price == Decimal("68537.2896215")
+    assert fill.realized_pnl == Decimal("-853.72896215") == Decimal(6000) - fill.quantity * fill.price
+    order = venue.query_order(symbol=BTC, orderId=fill.order_id)["data"]["order"]
+    assert order["avgPrice"] == "68537.2896215" and Decimal(order["executedQty"]) == fill.quantity
+    # The account loses exactly its margin plus the fee paid on opening (3).
+    assert venue.ledger.balance == Decimal(10000) - 3 - Decimal("857.14285715")
+    assert liq.insurance == Decimal("6000") - Decimal("6827.79") + Decimal("853.72896215")  # 25.93896215
+    assert venue.reconcile().ok
+
+
+def test_a_bankruptcy_price_that_does_not_end_is_rounded_for_the_account_and_still_agrees():
+    # Short 0.3 at 7x: margin = 18,000 / 7 -> 2,571.42857143; at 68,277.9 the value is 20,483.37,
+    # the fee 10.241685, the PnL to reach = 10.241685 - 2,571.42857143 = -2,561.18688643 and the
+    # bankruptcy price (18,000 + 2,561.18688643) / 0.3 = 68,537.28962143333...: floored to 1e-12
+    # (lower is better for a short), 68,537.289621433333. Its PnL, 18,000 - 0.3 x that price =
+    # -2,561.1868864299999, leaves the account 1e-13 above losing its margin; the fund's entry
+    # (upnl at the mark - that PnL) carries the same 1e-13.
+    venue, liq, fill = _liquidate_isolated_short("0.3", "7")
+    assert fill.price == Decimal("68537.289621433333")
+    assert fill.realized_pnl == Decimal("-2561.1868864299999") == Decimal(18000) - fill.quantity * fill.price
+    assert venue.ledger.balance == Decimal(10000) - 9 - Decimal("2571.42857143") + Decimal("1e-13")
+    assert liq.insurance == Decimal("18000") - Decimal("20483.37") - fill.realized_pnl
+    assert venue.reconcile().ok
+
+
 def test_short_3x_isolated_in_tier_2():
     # Short 3 BTC at 60,000 at 3x: cost 180,000, margin 60,000. At liquidation the value is above
     # 150,000, so tier 2 applies: MMR 0.40%, maintenance amount 30:

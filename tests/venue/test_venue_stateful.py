@@ -5,10 +5,12 @@ Besides the venue's own reconciliation, a reference ledger kept by the test chec
 outside: it books the deposits it makes and, from the fills, funding settlements and liquidations
 the venue reports, the realized PnL, fees, funding and insurance cover, and sums the signed fill
 quantities per symbol. The wallet, the realized profit and the positions the endpoints answer must
-equal it to the last digit."""
+equal it to the last digit. It keeps each position's cost basis too (a partial close releases it
+pro rata on a 1e-12 grid), so every fill's realized PnL, a liquidation's included, must be what its
+price and quantity give."""
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 
 from hypothesis import settings
 from hypothesis import strategies as st
@@ -36,6 +38,7 @@ class ReferenceLedger:
         self.deposits = initial_balance
         self.realized = self.fees = self.funding = self.insurance_cover = Decimal(0)
         self.positions: dict[str, Decimal] = {}
+        self.costs: dict[str, Decimal] = {}
         self.crossed: set[str] = set()
 
     @property
@@ -47,11 +50,27 @@ class ReferenceLedger:
             self.realized += event.realized_pnl
             self.fees += event.fee
             signed = event.quantity if event.side == "BUY" else -event.quantity
+            assert event.realized_pnl == self._realized_by_price(event.symbol, signed, event.price)
             self.positions[event.symbol] = self.positions.get(event.symbol, Decimal(0)) + signed
         elif isinstance(event, FundingSettlement):
             self.funding += event.amount
         elif isinstance(event, Liquidation) and event.symbol in self.crossed and event.insurance < 0:
             self.insurance_cover -= event.insurance  # the fund covers a cross deficit into the wallet
+
+    def _realized_by_price(self, symbol: str, signed: Decimal, price: Decimal) -> Decimal:
+        """The PnL a fill of ``signed`` at ``price`` realizes against the cost basis; books the cost."""
+        held, cost = self.positions.get(symbol, Decimal(0)), self.costs.get(symbol, Decimal(0))
+        realized = closed = Decimal(0)
+        with localcontext() as ctx:
+            ctx.prec = 80
+            if held and (held > 0) != (signed > 0):
+                closed = min(abs(signed), abs(held))
+                out = cost if closed == abs(held) else (cost * closed / abs(held)).quantize(
+                    Decimal("1e-12"), rounding=ROUND_HALF_EVEN)
+                realized = (1 if held > 0 else -1) * (closed * price - out)
+                cost -= out
+            self.costs[symbol] = cost + (abs(signed) - closed) * price
+        return realized
 
     def open_positions(self) -> dict[str, Decimal]:
         return {symbol: qty for symbol, qty in self.positions.items() if qty}

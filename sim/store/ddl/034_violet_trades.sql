@@ -17,6 +17,7 @@ CREATE TABLE IF NOT EXISTS violet_trades
     margin            Decimal(38, 18),
     fees              Decimal(38, 18),
     funding           Decimal(38, 18),
+    insurance         Decimal(38, 18),
     pnl               Decimal(38, 18),
     exit_reason       LowCardinality(String),
     bars_held         Int64
