@@ -1,10 +1,13 @@
 """Exit engine (SPEC 5): a bracket stand-in for BLUE's AlphaExitEngineV7.
 
 Checked every scan against the held asset's price. Stop-loss is tested first so that a scan
-where several rules fire closes for the protective reason.
+where several rules fire closes for the protective reason. ``first_exit`` answers the same
+question for a run of scans at once (the simulator jumps over the scans where nothing fires);
+``check`` is its reference, scan by scan.
 """
 from __future__ import annotations
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from violet_engine.constants import MAX_HOLD_SCANS, STOP_LOSS, TAKE_PROFIT
@@ -34,3 +37,17 @@ class ExitEngine:
         if scans_held >= c.max_hold_scans:
             return ExitReason.MAX_HOLD
         return None
+
+    def first_exit(self, entry_price: float, prices: np.ndarray,
+                   scans_held: np.ndarray) -> tuple[int, ExitReason] | None:
+        """The first of consecutive checked scans where ``check`` fires, and its reason (None:
+        none does). The thresholds are the same float products ``check`` compares against."""
+        c = self.config
+        fired = ((prices >= entry_price * (1 + c.stop_loss)) | (prices <= entry_price * (1 - c.take_profit))
+                 | (scans_held >= c.max_hold_scans))
+        i = int(np.argmax(fired)) if len(fired) else 0
+        if not len(fired) or not fired[i]:
+            return None
+        reason = self.check(entry_price, float(prices[i]), int(scans_held[i]))
+        assert reason is not None
+        return i, reason
