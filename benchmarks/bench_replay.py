@@ -93,6 +93,20 @@ def plain_loop(archive: Path) -> dict:
     return {"trades": trades, "final_equity": round(wallet, 2)}
 
 
+def _first_exit(exits: ExitEngine, prices: np.ndarray, rows: np.ndarray, col: int, entry: float) -> int | None:
+    """Offset into ``rows`` of the scan that closes a position entered at ``entry`` (None: the
+    batch ends first); windows grow so that a short hold reads few prices."""
+    start, size = 0, 64
+    while start < len(rows):
+        window = prices[rows[start:start + size], col]
+        ok = np.flatnonzero((window == window) & (window > 0))
+        hit = exits.first_exit(entry, window[ok], ok + start + 1)
+        if hit is not None:
+            return start + int(ok[hit[0]])
+        start, size = start + size, size * 4
+    return None
+
+
 def numpy_bound(archive: Path) -> dict:
     """Decisions as arrays, then from trade to trade: the first exit found by array search."""
     exits = ExitEngine(ExitConfig())
@@ -110,15 +124,13 @@ def numpy_bound(archive: Path) -> dict:
             col = int(d.asset[row])
             entry = float(batch.prices[row, col])
             qty = notional_for(wallet, float(d.notional_fraction[row]), float(d.esof_mult[row])) / entry
-            later = batch.prices[accepted[k + 1:], col]
-            ok = np.flatnonzero((later == later) & (later > 0))
-            hit = exits.first_exit(entry, later[ok], ok + 1)
-            if hit is None:
+            offset = _first_exit(exits, batch.prices, accepted[k + 1:], col, entry)
+            if offset is None:
                 break
-            exit_px = float(later[ok[hit[0]]])
+            exit_px = float(batch.prices[accepted[k + 1 + offset], col])
             wallet += (entry - exit_px) * qty - (entry + exit_px) * qty * TAKER
             trades += 1
-            k += int(ok[hit[0]]) + 1
+            k += offset + 1
     return {"trades": trades, "final_equity": round(wallet, 2)}
 
 
