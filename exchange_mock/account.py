@@ -329,11 +329,7 @@ class Account:
     def on_prices(self, prices: Mapping[str, float], marks: Mapping[str, float]) -> None:
         """Fill crossed resting orders, then liquidate what must be; exact work only on a hit."""
         if self._dirty:
-            with localcontext(EXACT):
-                self._watch, self._watch_all_cross = build_watch(
-                    self.active, self.resting, self.positions.values(), self.market.contracts,
-                    self.market.matcher, self.liquidation_price)
-                self._dirty = False
+            self._rebuild_watch()
         fill_hit, liq_hit = watch_hits(self._watch, prices, marks)
         liq_hit = liq_hit or self._watch_all_cross
         if not (fill_hit or liq_hit):
@@ -344,6 +340,19 @@ class Account:
                 liq_hit = liq_hit or self._dirty
             if liq_hit:
                 liquidate_due(self)
+
+    def _rebuild_watch(self) -> None:
+        with localcontext(EXACT):
+            self._watch, self._watch_all_cross = build_watch(
+                self.active, self.resting, self.positions.values(), self.market.contracts,
+                self.market.matcher, self.liquidation_price)
+            self._dirty = False
+
+    def settled_watch(self) -> tuple[list[Trigger], bool] | None:
+        """The triggers ``on_prices`` tests, as built on the last prices (None: something changed
+        since, and the next ``on_prices`` rebuilds them): prices and marks on the quiet side of
+        every trigger change nothing at this account."""
+        return None if self._dirty else (self._watch, self._watch_all_cross)
 
     def _match_resting(self) -> None:
         """Give every resting order the current quote crosses one fill, as a maker at its price.

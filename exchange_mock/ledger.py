@@ -8,6 +8,7 @@ the wallet balance, as on BingX.
 """
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -50,6 +51,7 @@ class Ledger:
         self.entries: list[LedgerEntry] = []
         self.deposits: list[Deposit] = []
         self._balance = ZERO
+        self._in_time_order = True  # every entry so far posted at or after the one before it
 
     @property
     def balance(self) -> Decimal:
@@ -60,8 +62,17 @@ class Ledger:
         self._balance = EXACT.add(self._balance, amount)
 
     def post(self, entry: LedgerEntry) -> None:
+        if self.entries and entry.ts_ms < self.entries[-1].ts_ms:
+            self._in_time_order = False
         self.entries.append(entry)
         self._balance = EXACT.add(self._balance, entry.amount)
+
+    def since(self, ts_ms: int) -> list[LedgerEntry]:
+        """The entries at or after ``ts_ms``, in posting order: found by binary search while they
+        were posted in time order (a query per closed trade stays O(log n) on long runs)."""
+        if self._in_time_order:
+            return self.entries[bisect_left(self.entries, ts_ms, key=lambda e: e.ts_ms):]
+        return [e for e in self.entries if e.ts_ms >= ts_ms]
 
     def totals(self) -> dict[IncomeType, Decimal]:
         """Sum per income type, recomputed from the entries."""

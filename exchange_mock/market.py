@@ -21,6 +21,7 @@ from exchange_mock.ledger import InsuranceFund
 from exchange_mock.matching import Matcher
 from exchange_mock.models.funding import next_settlement
 from exchange_mock.money import EXACT, price_from_float
+from exchange_mock.watch import QuietWatch
 
 _INF = float("inf")
 
@@ -74,6 +75,20 @@ class Market:
                 for account in self.accounts.values():
                     account.settle_funding(self.next_funding_ms)
                 self.next_funding_ms += tick
+
+    def quiet_watch(self) -> QuietWatch | None:
+        """The triggers of every active account as of the last ``advance`` (None: an account
+        changed since, so its triggers are not settled until the next one)."""
+        triggers: list = []
+        always = False
+        for account in self.accounts.values():
+            if account.active:
+                settled = account.settled_watch()
+                if settled is None:
+                    return None
+                triggers.extend(settled[0])
+                always = always or settled[1]
+        return QuietWatch(tuple(triggers), always, self.next_funding_ms)
 
     def advance(self, ts_ms: int, prices: Prices, mark_prices: Prices | None = None) -> list[VenueEvent]:
         if ts_ms < self.ts_ms:

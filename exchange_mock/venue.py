@@ -29,6 +29,7 @@ from exchange_mock.ledger import InsuranceFund, Ledger, ReconcileReport
 from exchange_mock.market import Market
 from exchange_mock.money import EXACT
 from exchange_mock.violations import Violation
+from exchange_mock.watch import QuietWatch
 
 
 class AccountApi(MarketData, AccountInfo, AccountSettingsApi, Trading):
@@ -129,3 +130,10 @@ class Venue(AccountApi):
         kept by reference and read only for symbols that need it; call ``advance`` before placing
         orders so that the venue knows the time and prices."""
         return self._market.advance(ts_ms, prices, mark_prices)
+
+    def quiet_watch(self) -> QuietWatch | None:
+        """What can make the next ``advance`` act (fill, liquidate, settle funding), as float
+        triggers over the prices it will be given; None while they are not settled (an order,
+        fill or settlement since the last ``advance``). A simulator may skip ``advance`` calls
+        whose prices cross none of them: the venue's state is the same."""
+        return self._market.quiet_watch()

@@ -7,6 +7,7 @@ liquidate (they share one balance), so the watch then always fires.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Callable, Iterable, Mapping
 
@@ -19,6 +20,17 @@ _INF = float("inf")
 
 # (symbol, buy fills at or below, sell fills at or above, long liquidates at or below, short at or above)
 Trigger = tuple[str, float, float, float, float]
+
+
+@dataclass(frozen=True, slots=True)
+class QuietWatch:
+    """What can make the next ``advance`` do anything: a trigger crossed (``triggers`` of every
+    active account), a funding settlement at or after ``next_funding_ms``, or, with ``always``,
+    any mark move (several cross positions share one balance)."""
+
+    triggers: tuple[Trigger, ...]
+    always: bool
+    next_funding_ms: int | None
 
 
 def build_watch(active: Iterable[str], resting: RestingBook, positions: Iterable[Position],

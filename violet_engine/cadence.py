@@ -74,3 +74,9 @@ class Cadence:
                 return False
         lane.last = (scan_index, ts_ms)
         return True
+
+    def every_scan(self, action: Action | str) -> bool:
+        """True when ``action`` runs on every scan it is asked about and no change is pending:
+        asking about a run of scans is then the same as asking about the last of them."""
+        lane = self._lanes[Action(action)]
+        return not lane.pending and lane.quantum.unit == "scan" and lane.quantum.every == 1

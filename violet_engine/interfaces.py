@@ -57,3 +57,14 @@ class ExitRule(Protocol):
     def check(self, entry_price: float, price: float, scans_held: int, held_ms: int) -> ExitReason | None:
         """The reason to close a SHORT now, or None to keep holding (``held_ms``: scan time since
         the entry fill)."""
+
+
+@runtime_checkable
+class BatchExitRule(ExitRule, Protocol):
+    def first_exit(self, entry_price: float, prices: np.ndarray, scans_held: np.ndarray,
+                   held_ms: np.ndarray) -> tuple[int, ExitReason] | None:
+        """Over consecutive scans where ``check`` would be asked (``prices`` of the held asset,
+        ``scans_held`` and ``held_ms`` at each): the index of the first where ``check`` returns a
+        reason, and that reason; None when it returns None on all of them. A rule with it lets the
+        simulator jump over a held position's quiet scans; one with only ``check`` is asked scan by
+        scan."""

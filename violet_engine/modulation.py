@@ -75,8 +75,12 @@ def haircut_array(values: np.ndarray, mult: np.ndarray, ndigits: int) -> np.ndar
 
 
 def haircut(value: float, mult: float, ndigits: int) -> float:
-    """``haircut_array`` for one value."""
-    return float(haircut_array(np.array([value]), np.array([mult]), ndigits)[0])
+    """``haircut_array`` for one value, in scalar floats: the same clamp, the same test, and
+    Python's ``round`` itself (which ``round_like_python`` reproduces bit for bit)."""
+    value, mult = float(value), min(max(float(mult), 0.0), 1.0)  # NaN stays NaN, as np.clip
+    if not abs(mult - 1.0) >= HAIRCUT_NOOP_TOLERANCE:
+        return value
+    return round(value * mult, ndigits)
 
 
 def apply_haircut(conviction: float, notional: float, mult: float) -> tuple[float, float]:

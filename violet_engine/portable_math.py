@@ -7,8 +7,8 @@ different journal bytes on different machines. Every value that reaches a decisi
 goes through here instead:
 
 - ``log``, ``log10`` and ``power`` call the C library's function one element at a time (the call Python's
-  ``math`` makes; it agrees with the SPEC's test vectors). They serve small arrays: the DECISION
-  rows, one price row per candidate scan.
+  ``math`` makes, mapped over a list without a Python frame per element; it agrees with the SPEC's
+  test vectors). They serve small arrays: the DECISION rows, one price row per candidate scan.
 - ``exp`` serves whole price paths (scans x assets), too many for a call per element: it is
   computed from IEEE additions, multiplications and ``ldexp`` only (Cody-Waite reduction by
   ln 2, then a degree-13 polynomial), which every processor rounds the same way; error within
@@ -16,6 +16,7 @@ goes through here instead:
 """
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -23,15 +24,15 @@ import numpy as np
 _EXP_MAX = 709.782712893384  # math.exp overflows above this; numpy answers inf
 
 
-def _log1(x: float) -> float:
-    if x > 0.0:
-        return math.log(x)
-    return -math.inf if x == 0.0 else math.nan
+def _positive_map(fn, x: np.ndarray, at_zero: float) -> np.ndarray:
+    """``fn`` (a C library function through ``math``) on the positive elements, one call each;
+    ``at_zero`` at 0, NaN below 0 and at NaN."""
+    out = np.full(x.shape, np.nan)
+    out[x == 0.0] = at_zero
+    positive = x > 0.0
+    out[positive] = np.fromiter(map(fn, x[positive].tolist()), dtype=np.float64, count=int(positive.sum()))
+    return out
 
-
-_log = np.frompyfunc(_log1, 1, 1)
-_pow = np.frompyfunc(math.pow, 2, 1)
-_log10 = np.frompyfunc(lambda x: math.log10(x) if x > 0.0 else math.nan, 1, 1)
 
 _EXP_MIN = -745.1332191019412  # below: 0
 _LN2_HI = 6.93147180369123816490e-01  # ln 2 split so that k * _LN2_HI is exact for |k| < 2**20
@@ -40,19 +41,14 @@ _INV_LN2 = 1.44269504088896338700e+00
 _TAYLOR = tuple(1.0 / math.factorial(i) for i in range(14))
 
 
-def _each(fn: np.ufunc, *args: object) -> np.ndarray:
-    with np.errstate(invalid="ignore"):
-        return np.asarray(fn(*(np.asarray(a, dtype=np.float64) for a in args)), dtype=np.float64)
-
-
 def log(x: np.ndarray) -> np.ndarray:
     """Natural log: ``-inf`` at 0, NaN below 0 and at NaN, as ``np.log`` without its warnings."""
-    return _each(_log, x)
+    return _positive_map(math.log, np.asarray(x, dtype=np.float64), -math.inf)
 
 
 def log10(x: np.ndarray) -> np.ndarray:
     """Base-10 log of positive values (NaN elsewhere)."""
-    return _each(_log10, x)
+    return _positive_map(math.log10, np.asarray(x, dtype=np.float64), math.nan)
 
 
 def exp(x: np.ndarray) -> np.ndarray:
@@ -73,4 +69,6 @@ def exp(x: np.ndarray) -> np.ndarray:
 
 def power(base: np.ndarray, exponent: float) -> np.ndarray:
     """``base ** exponent`` for non-negative bases (what the callers have)."""
-    return _each(_pow, base, float(exponent))
+    base = np.asarray(base, dtype=np.float64)
+    flat = map(math.pow, base.ravel().tolist(), itertools.repeat(float(exponent)))
+    return np.fromiter(flat, dtype=np.float64, count=base.size).reshape(base.shape)

@@ -111,9 +111,10 @@ class AccountInfo(EndpointGroup):
         count = params.integer("limit", limit) or _DEFAULT_LIMIT
         if not 1 <= count <= _MAX_LIMIT:
             raise VenueError(Code.INVALID_PARAMETER, detail=f"limit must be 1-{_MAX_LIMIT}")
-        rows = [e for e in self._account.ledger.entries
+        ledger = self._account.ledger
+        rows = [e for e in (ledger.entries if start is None else ledger.since(start))
                 if (contract is None or e.symbol == contract.symbol) and (not kind or e.income_type == kind)
-                and (start is None or e.ts_ms >= start) and (end is None or e.ts_ms <= end)]
+                and (end is None or e.ts_ms <= end)]
         rows = rows[:count] if start is not None else rows[-count:]
         return [e.to_api(QUOTE) for e in rows]
 

@@ -29,9 +29,11 @@ from sim.harness.swarm import swarm_variant
               help="Also write the journal tables to ClickHouse (e.g. chdb:.violet/chdb or http://...).")
 @click.option("--swarm", "swarm_draw", is_flag=True,
               help="Apply the swarm's fault draw for this seed (replays a `violet-sim swarm` run exactly).")
+@click.option("--engine-path", type=click.Choice(["jump", "per-scan"]), default=None,
+              help="Override execution.engine_path: jump (default) or per-scan (the reference; same outputs).")
 @fail_on_user_error
 def run(scenario_file: Path, seed: int | None, out_dir: Path | None, journal_dsn: str | None,
-        swarm_draw: bool) -> None:
+        swarm_draw: bool, engine_path: str | None) -> None:
     """Replay SCENARIO_FILE through the engine into the mock venue.
 
     Exit code 0 when every expectation holds, 1 when one fails, 2 on bad input. The run folder is
@@ -42,6 +44,9 @@ def run(scenario_file: Path, seed: int | None, out_dir: Path | None, journal_dsn
     seed = scenario.seed if seed is None else seed
     if swarm_draw:
         scenario = swarm_variant(scenario, seed)
+    if engine_path is not None:
+        scenario = scenario.model_copy(update={"execution": scenario.execution.model_copy(
+            update={"engine_path": engine_path})})
     out_dir = out_dir or Path("runs") / f"{scenario.name}-seed{seed}"
     with staged_output(out_dir) as stage:
         journal = RunJournal(stage)

@@ -28,3 +28,6 @@ class ExecutionConfig(_Strict):
     equity_interval_ms: int = Field(default=300_000, gt=0)
     max_decision_age_ms: int = Field(default=5_000, gt=0, description=(
         "a decision older than this when execution gets to it (lag: retries, a restart) is gated stale_data"))
+    engine_path: Literal["jump", "per-scan"] = Field(default="jump", description=(
+        "jump: a held position's quiet scans are accounted in bulk up to the next event; per-scan: every "
+        "scan is delivered on its own (the reference; same outputs, slower). Not part of the config hash"))

@@ -77,6 +77,17 @@ class EngineHost:
         if self.crashes is not None:
             self.crashes.after_message(self)
 
+    def quiet_execution(self) -> Execution | None:
+        """The live execution when scans may reach it in bulk (``Execution.hold_through``): no
+        crash source counts its messages one by one."""
+        if self.down or self.current is None or self.crashes is not None:
+            return None
+        return self.current
+
+    def delivered_in_bulk(self, scans: int) -> None:
+        """``scans`` scans reached the live execution through ``hold_through``, not the inbox."""
+        self.events += scans
+
     def crash(self, delay_ms: int, restart_ms: int) -> Generator[simpy.Event, Any, None]:
         """Kill the engine process ``delay_ms`` from now (if it is alive then) and start a new
         one ``restart_ms`` after that."""

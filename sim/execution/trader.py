@@ -14,6 +14,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any, Callable, Generator, Iterable
 
+import numpy as np
 import simpy
 
 from exchange_mock import to_venue_symbol
@@ -21,6 +22,7 @@ from exchange_mock.errors import Code
 from sim.execution.book import TradeBook
 from sim.execution.client_ids import ClientIdPrefix, OrderPurpose, entry_id, exit_id
 from sim.execution.config import ExecutionConfig
+from sim.execution.hold import asset_column, checked_rows
 from sim.execution.intent import EntryIntent, TradeContext, WorkingEntry
 from sim.execution.memory import EngineMemory, EntryMemo
 from sim.execution.observer import ExecutionObserver
@@ -37,7 +39,9 @@ from sim.kernel.requests import RequestKind
 from violet_engine.cadence import Action, Cadence
 from violet_engine.decision_batch import OUTCOME_CODE
 from violet_engine.execution_policy import DayCounters, ExecutionPolicy, GateReason, entry_quantity
-from violet_engine.interfaces import ExitRule
+from violet_engine.interfaces import BatchExitRule, ExitRule
+from violet_engine import ScanBatch
+from violet_engine.decision_batch import DecisionBatch
 from violet_engine.leverage import LeverageConfig, exchange_leverage
 from violet_engine.types import Decision, ExitReason, Outcome
 
@@ -62,6 +66,7 @@ class Execution:
         self.leverage_config = leverage
         self.policy = ExecutionPolicy(config.v4)
         self.exit_rule = exit_rule
+        self.batch_exit_rule = exit_rule if isinstance(exit_rule, BatchExitRule) else None
         self.cadence = cadence
         self.observer = observer
         self.memory = memory
@@ -161,6 +166,37 @@ class Execution:
             self.probe(RecoveryPath.STALE_DECISION_GATED)
             return True
         return False
+
+    # -- scans in bulk (the jump path) -----------------------------------------------------------
+    def quiet_hold(self) -> bool:
+        """True when the coming scans can only be held through (flat, or holding a position whose
+        exits are checked every scan by a rule with ``first_exit``) with nothing else going on."""
+        if self.working is not None or self.link.in_flight > 0 or self.inbox.items:
+            return False
+        pos = self.position
+        return pos is None or (pos.exit_reason is None and pos.held_since_scan is None
+                               and self.batch_exit_rule is not None and self.cadence.every_scan(Action.EXIT_CHECK))
+
+    def decisions_gated(self) -> bool:
+        """Every DECISION is gated now, without a request (halted, or the single slot is taken)."""
+        return self.halted or (self.position is not None and self.policy.config.single_slot)
+
+    def hold_through(self, batch: ScanBatch, decisions: DecisionBatch, rows: np.ndarray, scan_base: int) -> None:
+        """What ``_on_scan`` does on each of ``rows`` while ``quiet_hold``, when none of them fires
+        the exit rule and each DECISION among them is gated: they count as held, the exit cadence
+        runs on the last checked one, the observer hears of the last, the DECISIONs are gated."""
+        pos = self.position
+        if pos is not None:
+            pos.scans_held += len(rows)
+            checked = checked_rows(batch, rows, asset_column(batch, pos.asset))
+            if len(checked):
+                last = int(rows[checked[-1]])
+                self.cadence.due(Action.EXIT_CHECK, scan_base + last, int(batch.ts_ms[last]))
+        self.observer.at_scan(int(batch.ts_ms[rows[-1]]), pos is not None)
+        for row in rows[decisions.outcome[rows] == _DECISION].tolist():
+            gated = self._on_decision(ScanTick(batch, decisions, row, scan_base + row))
+            if next(gated, None) is not None:
+                raise RuntimeError("a DECISION held through must be gated, without a request")
 
     def _on_decision(self, tick: ScanTick) -> Generator[simpy.Event, Any, None]:
         d = tick.decisions.outcome_at(tick.row, self.capital)

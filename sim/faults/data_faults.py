@@ -72,6 +72,12 @@ class DataFaults:
         if through is not None and holding:
             self.probes.hit(f"fault.price_gap.{through}.while_held")
 
+    def at_market_span(self, times_ms: list[int], holding: bool) -> None:
+        """``at_market`` for scans reaching the venue at ``times_ms``, in order, in one call."""
+        if self.gap_ts and holding:
+            for ts_ms in times_ms:
+                self.at_market(ts_ms, holding)
+
     def _setup(self, start_ms: int) -> None:
         for i, spec in self.specs:
             rng = self._streams.stream(f"faults.{i}.{spec.kind}")

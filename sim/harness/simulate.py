@@ -35,6 +35,7 @@ from sim.faults.config import describe
 from sim.faults.plan import FaultPlan
 from sim.harness.contracts_check import templates_for
 from sim.harness.scan_settings import scan_interval_ms, stretch_warnings
+from sim.harness.jump import HoldJump
 from sim.journal.writer import RunJournal
 from sim.kernel.clock import Priority, wake_at
 from sim.kernel.feed import ScanFeed
@@ -96,6 +97,7 @@ def config_hash(scenario: Scenario, seed: int) -> str:
     the same run has the same hash in any checkout on any machine."""
     doc = scenario.model_dump(mode="json")
     doc["seed"] = seed
+    del doc["execution"]["engine_path"]  # how the replay steps, not what it computes
     if isinstance(scenario.data, ParquetData):
         doc["data"]["path"] = _file_digest(Path(scenario.data.path))
     if scenario.venue.contracts_dir is not None:
@@ -197,8 +199,10 @@ class _Run:
                               observers=(monitor.after_response,), on_send=monitor.on_request,
                               on_stray=lambda stray: self.host.deliver(stray))
         self.host = EngineHost(env, lambda: self._execution(engine), plan.probes.hit, plan.crash_source())
+        hold = HoldJump(env, self.host, venue, self.recorder, plan.data, self._market_update) \
+            if scenario.execution.engine_path == "jump" else None
         self.feed = ScanFeed(env, plan.scans(batches), engine, self._market_update, self.host.deliver,
-                             self.host.busy, self._on_batch)
+                             self.host.busy, self._on_batch, hold)
 
     def _execution(self, engine: DecisionEngine) -> Execution:
         """A new engine process state (the first, or one restarted after a crash)."""

@@ -2,14 +2,16 @@
 
 Rows are buffered per table and written as Parquet row groups every ``flush_rows`` rows, so memory
 stays bounded on long replays. The journal hash is computed over a canonical text form of every row
-(not over Parquet bytes), so it is the same on any machine and any library version.
+(not over Parquet bytes), so it is the same on any machine and any library version. Rows are turned
+into that text when their chunk is flushed, column by column (one converter per column type), and
+hashed in one update per chunk: the same bytes in the same order as row by row.
 """
 from __future__ import annotations
 
 import hashlib
 from decimal import ROUND_HALF_EVEN, Decimal
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -17,6 +19,7 @@ import pyarrow.parquet as pq
 from sim.journal.schema import MONEY, TABLES
 
 _Q18 = Decimal(1).scaleb(-18)
+_SEP = "\x1f"  # between the cells of a row in the canonical text
 
 
 def money(x: Decimal | str | int | float | None) -> Decimal | None:
@@ -40,6 +43,25 @@ def canonical(value: Any) -> str:
     return str(value)
 
 
+def _canonical_for(kind: pa.DataType) -> Callable[[Any], str]:
+    """``canonical`` for the values a column of ``kind`` holds, with its common type first."""
+    if pa.types.is_floating(kind):
+        return lambda v: repr(v) if type(v) is float else canonical(v)
+    if pa.types.is_integer(kind):
+        return lambda v: str(v) if type(v) is int else canonical(v)
+    if pa.types.is_string(kind):
+        return lambda v: v if type(v) is str else canonical(v)
+    return canonical
+
+
+def canonical_text(rows: list[tuple], schema: pa.Schema) -> str:
+    """The canonical text of ``rows``: each row's cells joined by US, one line per row."""
+    if not rows:
+        return ""
+    columns = [list(map(_canonical_for(f.type), col)) for f, col in zip(schema, zip(*rows))]
+    return "".join(_SEP.join(cells) + "\n" for cells in zip(*columns))
+
+
 class RunJournal:
     """Buffers journal rows per table, writes ``<table>.parquet`` files, and hashes every row."""
 
@@ -51,16 +73,18 @@ class RunJournal:
         self._hash = {name: hashlib.sha256() for name in TABLES}
         self._writers: dict[str, pq.ParquetWriter] = {}
         self._sinks: list[Any] = []
+        self._money = {name: tuple(f.type == MONEY for f in schema) for name, schema in TABLES.items()}
+        self._names = {name: tuple(schema.names) for name, schema in TABLES.items()}
+        self._hashed = {name: 0 for name in TABLES}  # rows of the buffer already in the hash
 
     def add_sink(self, sink: Any) -> None:
         """Also deliver every flushed chunk to ``sink.write(table, pyarrow.Table)``."""
         self._sinks.append(sink)
 
     def append(self, table: str, row: Mapping[str, Any]) -> None:
-        schema = TABLES[table]
-        values = tuple(money(row[f.name]) if f.type == MONEY else row[f.name] for f in schema)
+        values = tuple(money(row[name]) if is_money else row[name]
+                       for name, is_money in zip(self._names[table], self._money[table]))
         self._rows[table].append(values)
-        self._hash[table].update(("\x1f".join(canonical(v) for v in values) + "\n").encode())
         self.counts[table] += 1
         if len(self._rows[table]) >= self.flush_rows:
             self._flush_table(table)
@@ -69,10 +93,19 @@ class RunJournal:
         for table in TABLES:
             self._flush_table(table)
 
+    def _hash_rows(self, table: str) -> None:
+        rows = self._rows[table]
+        start = self._hashed[table]
+        if start < len(rows):
+            self._hash[table].update(canonical_text(rows[start:], TABLES[table]).encode())
+            self._hashed[table] = len(rows)
+
     def _flush_table(self, table: str) -> None:
         rows = self._rows[table]
         if not rows:
             return
+        self._hash_rows(table)
+        self._hashed[table] = 0
         schema = TABLES[table]
         arrow = pa.Table.from_arrays(
             [pa.array([r[j] for r in rows], type=f.type) for j, f in enumerate(schema)], schema=schema)
@@ -101,5 +134,6 @@ class RunJournal:
         """sha256 over every table's name, row count and row hash, in schema order."""
         top = hashlib.sha256()
         for table in TABLES:
+            self._hash_rows(table)
             top.update(f"{table}:{self.counts[table]}:{self._hash[table].hexdigest()}\n".encode())
         return top.hexdigest()

@@ -4,7 +4,8 @@ and wakes the simulation only at the scans where something can happen.
 A scan needs the simulation when it carries a DECISION (it may become an order or a gated row), or
 while execution is busy (a position, a working order or a request in flight: exits are checked and
 the venue marks the position every scan). All other scans are accounted for in bulk: no simpy event
-per scan and none per asset.
+per scan and none per asset. With a ``hold`` (the jump path), a busy stretch where execution only
+holds a position is handed over in one step too, up to its next event (``sim.harness.jump``).
 """
 from __future__ import annotations
 
@@ -22,6 +23,9 @@ from violet_engine.decision_batch import OUTCOME_CODE, DecisionBatch
 from violet_engine.types import Outcome
 
 _REJECT = OUTCOME_CODE[Outcome.REJECT]
+#: ``hold(batch, decisions, rows, scan_base, cols)``: how many of the coming accepted ``rows`` it
+#: accounted for in bulk (0: deliver the first one as usual).
+Hold = Callable[[ScanBatch, DecisionBatch, np.ndarray, int, dict[str, int]], int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +76,7 @@ class ScanFeed:
     def __init__(self, env: simpy.Environment, batches: Iterator[ScanBatch], engine: DecisionEngine,
                  market: Callable[[int, RowPrices, RowPrices | None], None],
                  deliver: Callable[[ScanTick], None], busy: Callable[[], bool],
-                 on_batch: Callable[[ScanBatch, DecisionBatch], None]) -> None:
+                 on_batch: Callable[[ScanBatch, DecisionBatch], None], hold: Hold | None = None) -> None:
         self.env = env
         self.batches = batches
         self.engine = engine
@@ -80,6 +84,8 @@ class ScanFeed:
         self.deliver = deliver
         self.busy = busy
         self.on_batch = on_batch
+        self.hold = hold
+        self._handed = False  # scans just held through: per scan, the last would still sit in the inbox
         self.scans_in = 0
 
     def run(self) -> Generator[simpy.Event, Any, None]:
@@ -96,7 +102,8 @@ class ScanFeed:
         ts = batch.ts_ms
         n, i = len(batch), 0
         while i < n:
-            if self.busy():
+            busy = self._handed or self.busy()
+            if busy:
                 k = int(np.searchsorted(accepted, i))
                 if k == len(accepted):
                     break
@@ -106,9 +113,18 @@ class ScanFeed:
                 if k == len(signal):
                     break
                 j = int(signal[k])
+            self._handed = False
             t = int(ts[j])
             if t > self.env.now:
                 yield wake_at(self.env, t, Priority.MARKET)
+            if busy and self.hold is not None:
+                held = self.hold(batch, decisions, accepted[k:], self.scans_in, cols)
+                if held:
+                    i, self._handed = int(accepted[k + held - 1]) + 1, True
+                    t = int(ts[accepted[k:k + held]].max())
+                    if t > self.env.now:  # the clock stands where the last of them left it
+                        yield wake_at(self.env, t, Priority.MARKET)
+                    continue
             self.market(self.env.now, RowPrices(batch, j, cols),
                         RowPrices(batch, j, cols, marks=True) if batch.marks is not None else None)
             self.deliver(ScanTick(batch, decisions, j, self.scans_in + j))

@@ -164,6 +164,10 @@ class Recorder:
         if positioned and (self._last_equity_ts is None or ts_ms - self._last_equity_ts >= self.equity_interval_ms):
             self._equity_row()
 
+    def next_equity_ms(self) -> int | None:
+        """The scan time from which ``at_scan`` samples equity again while positioned (None: at once)."""
+        return None if self._last_equity_ts is None else self._last_equity_ts + self.equity_interval_ms
+
     def _observe_positions(self) -> None:
         self.max_open_positions = max(self.max_open_positions, self.venue.open_position_count())
 

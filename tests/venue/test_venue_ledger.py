@@ -56,3 +56,23 @@ def test_deposit_is_not_income(venue):
     assert venue.reconcile().deposits == Decimal("10250.5")
     with pytest.raises(ValueError):
         venue.deposit("-1")
+
+
+def test_ledger_since_finds_the_same_entries_in_or_out_of_time_order():
+    from exchange_mock.enums import IncomeType
+    from exchange_mock.ledger import Ledger, LedgerEntry
+
+    def entry(tran_id: int, ts_ms: int) -> LedgerEntry:
+        return LedgerEntry(tran_id, ts_ms, "BTC-USDT", IncomeType.TRADING_FEE, Decimal("-1"), "", 0)
+
+    ordered = Ledger()
+    for i, ts in enumerate([10, 20, 20, 30, 40]):
+        ordered.post(entry(i, ts))
+    assert [e.tran_id for e in ordered.since(20)] == [1, 2, 3, 4]
+    assert [e.tran_id for e in ordered.since(21)] == [3, 4]
+    assert ordered.since(41) == [] and len(ordered.since(0)) == 5
+    backdated = Ledger()  # a settlement booked at an earlier time than the entry before it
+    for i, ts in enumerate([10, 30, 20, 40]):
+        backdated.post(entry(i, ts))
+    assert [e.tran_id for e in backdated.since(20)] == [1, 2, 3]
+    assert [e.tran_id for e in backdated.since(25)] == [1, 3]
