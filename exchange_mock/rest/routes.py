@@ -117,6 +117,42 @@ _ORDER_FIELDS = (
     Param("takeProfit", "json"),
 )
 
+@endpoint
+def no_currencies(call: Call) -> list[Any]:
+    """GET capital/config/getall: the wallet's coins. The venue has no wallet besides the swap
+    account, so none; ccxt's live-mode load_markets calls it first."""
+    params.check_extra(call.params)
+    return []
+
+
+@endpoint
+def no_coin_m_contracts(call: Call) -> list[Any]:
+    """GET cswap market/contracts: the venue lists no coin-margined contracts."""
+    params.check_extra(call.params)
+    return []
+
+
+@endpoint
+def no_spot_symbols(call: Call) -> dict[str, list[Any]]:
+    """GET spot common/symbols: the venue lists no spot pairs."""
+    params.check_extra(call.params)
+    return {"symbols": []}
+
+
+LIVE_MODE_ROUTES: tuple[Route, ...] = (
+    Route("wallet_currencies", "GET", "/openApi/wallets/v1/capital/config/getall", "Wallet coins (none)",
+          no_currencies, FIVE_PER_S,
+          note="Always an empty list: the venue is a USDT-M swap account only. Served so that ccxt's "
+               "load_markets works outside sandbox mode."),
+    Route("coin_m_contracts", "GET", "/openApi/cswap/v1/market/contracts", "Coin-M contracts (none)",
+          no_coin_m_contracts, MARKET, private=False,
+          note="Always an empty list, for ccxt's live-mode load_markets."),
+    Route("spot_symbols", "GET", "/openApi/spot/v1/common/symbols", "Spot pairs (none)",
+          no_spot_symbols, MARKET, private=False,
+          note="Always data.symbols = [], for ccxt's live-mode load_markets."),
+)
+
+
 def position_margin(call: Call) -> Envelope:
     """POST positionMargin: BingX answers ``amount`` and ``type`` at the envelope's top level (no
     ``data``), which is where ccxt's bingx parser reads them; the new ``margin`` rides along."""
@@ -201,4 +237,4 @@ ROUTES: tuple[Route, ...] = (
     Route("cancel_batch", "DELETE", "/openApi/swap/v2/trade/batchOrders", "Cancel up to 10 orders",
           cancel_batch, FIVE_PER_S,
           params=(_SYMBOL_NEEDED, Param("orderIdList", "json"), Param("clientOrderIdList", "json"))),
-) + MANAGEMENT_ROUTES + MARKET_ROUTES + HISTORY_ROUTES
+) + MANAGEMENT_ROUTES + MARKET_ROUTES + HISTORY_ROUTES + LIVE_MODE_ROUTES

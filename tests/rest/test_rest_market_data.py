@@ -8,7 +8,7 @@ from typing import Iterator
 
 import ccxt
 import pytest
-from rest_kit import ALICE, BOB, BTC, START_MS, TestClock, advance, exchange, live_server
+from rest_kit import ALICE, BOB, BTC, START_MS, TestClock, advance, exchange, live_exchange, live_server
 
 from exchange_mock import Venue, VenueConfig
 from exchange_mock.events import FundingSettlement
@@ -155,3 +155,15 @@ def test_a_symbol_without_a_price_is_refused(server: str) -> None:
         ex.fetch_order_book(ETH)
     with pytest.raises(ccxt.BadRequest, match="limit must be 1-1440"):
         ex.fetch_ohlcv(BTC, "1m", params={"limit": 5000})
+
+
+def test_load_markets_outside_sandbox_mode(server: str) -> None:
+    """ccxt's live-mode sequence: wallet coins, swap contracts, coin-M contracts, spot pairs."""
+    ex = live_exchange(server, ALICE)
+    advance(server, START_MS, {"BTC-USDT": 60000.0})
+    markets = ex.load_markets()
+    assert BTC in markets and markets[BTC]["active"] and markets[BTC]["precision"]["price"] == 0.1
+    assert all(m["swap"] and m["linear"] for m in markets.values())
+    assert len(markets) == len(exchange(server, ALICE).load_markets())  # the same contracts as in sandbox mode
+    assert ex.fetch_ticker(BTC)["last"] == 60000.0
+    assert ex.fetch_balance()["USDT"]["free"] == 10000.0
