@@ -167,3 +167,15 @@ def test_load_markets_outside_sandbox_mode(server: str) -> None:
     assert len(markets) == len(exchange(server, ALICE).load_markets())  # the same contracts as in sandbox mode
     assert ex.fetch_ticker(BTC)["last"] == 60000.0
     assert ex.fetch_balance()["USDT"]["free"] == 10000.0
+
+
+def test_a_venue_used_directly_records_no_tape_and_says_so() -> None:
+    """A simulation's venue keeps ``advance`` free of recording; its klines answer 109400."""
+    venue = Venue(VenueConfig(seed=7))
+    venue.advance(START_MS, {"BTC-USDT": 60000.0})
+    reply = venue.klines(symbol="BTC-USDT", interval="1m")
+    assert (reply["code"], reply["msg"]) == (109400, "klines need the market tape, which this venue does not record")
+    assert venue.book_ticker(symbol="BTC-USDT")["data"]["book_ticker"]["bid_price"] == "60000.0"
+    venue.record_market()
+    venue.advance(START_MS + 1000, {"BTC-USDT": 60100.0})
+    assert [k["open"] for k in venue.klines(symbol="BTC-USDT", interval="1m")["data"]] == ["60100.0"]
