@@ -141,8 +141,7 @@ class Venue(AccountApi):
         (cancelAllAfter) cancels its working orders first. With ``record_market`` on, the step
         and the funding settlements it crossed go on the market tape."""
         due = self._market.next_funding_ms
-        with localcontext(EXACT):
-            events = fire_dead_man_switches(self._market, ts_ms)
+        events = fire_dead_man_switches(self._market, ts_ms)
         events += self._market.advance(ts_ms, prices, mark_prices)
         settled: list[int] = []
         while due is not None and due <= ts_ms:

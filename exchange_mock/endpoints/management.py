@@ -16,7 +16,7 @@ account, each with an ``OrderEnded`` event, then moves prices. ``CLOSE`` disarms
 """
 from __future__ import annotations
 
-from decimal import ROUND_DOWN, Decimal
+from decimal import ROUND_DOWN, Decimal, localcontext
 from typing import Any
 
 from exchange_mock import params
@@ -26,7 +26,7 @@ from exchange_mock.envelope import endpoint, error, ok
 from exchange_mock.errors import Code, VenueError
 from exchange_mock.events import VenueEvent
 from exchange_mock.market import Market
-from exchange_mock.money import MARGIN_QUANTUM, ZERO, fmt_money, quantize
+from exchange_mock.money import EXACT, MARGIN_QUANTUM, ZERO, fmt_money, quantize
 from exchange_mock.positions import Position, initial_margin
 
 REPLACE_MODES = ("STOP_ON_FAILURE", "ALLOW_FAILURE")
@@ -46,8 +46,9 @@ def fire_dead_man_switches(market: Market, ts_ms: int) -> list[VenueEvent]:
         market.ts_ms = deadline
         account.cancel_after_ms = None
         start = len(account.events)
-        for order in list(account.open_orders.values()):
-            account.end_order(order, OrderStatus.CANCELLED, "cancelAllAfter timeout")
+        with localcontext(EXACT):
+            for order in list(account.open_orders.values()):
+                account.end_order(order, OrderStatus.CANCELLED, "cancelAllAfter timeout")
         events.extend(account.events[start:])
     return events
 
