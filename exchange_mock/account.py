@@ -58,6 +58,7 @@ class Account:
         self.active: dict[str, None] = {}
         self.realised_total = ZERO
         self.client_ids: dict[str, int] = {}
+        self.cancel_after_ms: int | None = None  # the dead man's switch (cancelAllAfter): market time
         self._watch: list[Trigger] = []
         self._watch_all_cross = False
         self._dirty = True
@@ -240,6 +241,10 @@ class Account:
         """Take an order that stopped working out of the open-list and the book together."""
         del self.open_orders[order.order_id]
         self.resting.remove(order)
+        self._dirty = True
+
+    def invalidate_watch(self) -> None:
+        """Rebuild the price triggers on the next step (a position's margin changed by hand)."""
         self._dirty = True
 
     def refresh_active(self, symbol: str) -> None:

@@ -10,9 +10,11 @@ from enum import IntEnum
 
 
 class Code(IntEnum):
+    REQUEST_FAILED = 80001
     SYSTEM_BUSY = 80012
     INVALID_PARAMETER = 80014
     ORDER_NOT_EXIST = 80016
+    POSITION_NOT_EXIST = 80017
     ORDER_ALREADY_FILLED = 80018
     INSUFFICIENT_MARGIN = 101204
     NO_POSITION_TO_CLOSE = 101205
@@ -32,9 +34,11 @@ class Code(IntEnum):
 
 
 _MESSAGES: dict[Code, str] = {
+    Code.REQUEST_FAILED: "{detail}",
     Code.SYSTEM_BUSY: "System busy, please try again later",
     Code.INVALID_PARAMETER: "Invalid parameters, {detail}",
     Code.ORDER_NOT_EXIST: "order does not exist",
+    Code.POSITION_NOT_EXIST: "position does not exist",
     Code.ORDER_ALREADY_FILLED: "order already filled",
     Code.INSUFFICIENT_MARGIN: "Insufficient margin",
     Code.NO_POSITION_TO_CLOSE: "No position to close",

@@ -21,18 +21,23 @@ from exchange_mock.config import VenueConfig
 from exchange_mock.contracts import Contract
 from exchange_mock.endpoints.account_info import AccountInfo
 from exchange_mock.endpoints.account_settings import AccountSettingsApi
+from exchange_mock.endpoints.history import History
+from exchange_mock.endpoints.management import Management, fire_dead_man_switches
 from exchange_mock.endpoints.market_data import MarketData
+from exchange_mock.endpoints.market_history import MarketHistory
 from exchange_mock.endpoints.trading import Trading
 from exchange_mock.enums import PositionSide
 from exchange_mock.events import Fill, VenueEvent
 from exchange_mock.ledger import InsuranceFund, Ledger, ReconcileReport
 from exchange_mock.market import Market
+from exchange_mock.models.funding import next_settlement
 from exchange_mock.money import EXACT
+from exchange_mock.tape import MarketTape
 from exchange_mock.violations import Violation
 from exchange_mock.watch import QuietWatch
 
 
-class AccountApi(MarketData, AccountInfo, AccountSettingsApi, Trading):
+class AccountApi(MarketData, MarketHistory, AccountInfo, History, AccountSettingsApi, Management):
     """Endpoints and books of one account: the endpoint groups, plus the simulator's side."""
 
     @property
@@ -100,7 +105,7 @@ class Venue(AccountApi):
 
     def __init__(self, config: VenueConfig | None = None) -> None:
         market = Market(config or VenueConfig())
-        super().__init__(market, market.open_account("main", market.config.initial_balance))
+        super().__init__(market, market.open_account("main", market.config.initial_balance), MarketTape())
 
     @property
     def config(self) -> VenueConfig:
@@ -115,10 +120,15 @@ class Venue(AccountApi):
 
     def open_account(self, key: str, initial_balance: Decimal | str | int | None = None) -> AccountApi:
         amount = self.config.initial_balance if initial_balance is None else Decimal(str(initial_balance))
-        return AccountApi(self._market, self._market.open_account(key, amount))
+        return AccountApi(self._market, self._market.open_account(key, amount), self._tape)
 
     def account(self, key: str) -> AccountApi:
-        return AccountApi(self._market, self._market.accounts[key])
+        return AccountApi(self._market, self._market.accounts[key], self._tape)
+
+    def record_market(self) -> None:
+        """Record every later step on the market tape, which klines, 24 h tickers and funding-rate
+        history are read from (a server's venue does; a simulation's need not)."""
+        self._tape.recording = True
 
     def advance(self, ts_ms: int, prices: Mapping[str, float],
                 mark_prices: Mapping[str, float] | None = None) -> list[VenueEvent]:
@@ -128,12 +138,25 @@ class Venue(AccountApi):
         resting orders crossed by the last prices, liquidations on the marks (``mark_prices``,
         default ``prices``). Returns the events of this call, for every account. The mapping is
         kept by reference and read only for symbols that need it; call ``advance`` before placing
-        orders so that the venue knows the time and prices."""
-        return self._market.advance(ts_ms, prices, mark_prices)
+        orders so that the venue knows the time and prices. An account's expired dead man's switch
+        (cancelAllAfter) cancels its working orders first. With ``record_market`` on, the step
+        and the funding settlements it crossed go on the market tape."""
+        due = self._market.next_funding_ms
+        events = fire_dead_man_switches(self._market, ts_ms)
+        events += self._market.advance(ts_ms, prices, mark_prices)
+        settled: list[int] = []
+        while due is not None and due <= ts_ms:
+            settled.append(due)
+            due = next_settlement(self._market.funding, due)
+        self._tape.record(ts_ms, prices, mark_prices, settled)
+        return events
 
     def quiet_watch(self) -> QuietWatch | None:
         """What can make the next ``advance`` act (fill, liquidate, settle funding), as float
         triggers over the prices it will be given; None while they are not settled (an order,
-        fill or settlement since the last ``advance``). A simulator may skip ``advance`` calls
-        whose prices cross none of them: the venue's state is the same."""
+        fill or settlement since the last ``advance``), while the market tape records every step,
+        or while a dead man's switch is armed. A simulator may skip ``advance`` calls whose prices
+        cross none of them: the venue's state is the same."""
+        if self._tape.recording or any(a.cancel_after_ms is not None for a in self._market.accounts.values()):
+            return None
         return self._market.quiet_watch()

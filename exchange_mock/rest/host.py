@@ -24,6 +24,7 @@ ACCOUNT_PREFIX = "api:"
 class VenueHost:
     def __init__(self, venue: Venue, accounts: Iterable[ApiAccount]) -> None:
         self.venue = venue
+        venue.record_market()  # klines, tickers and funding history are served from the tape
         self._lock = threading.Lock()
         self.secrets: dict[str, str] = {}
         self.accounts: dict[str, AccountApi] = {}

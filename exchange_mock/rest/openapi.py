@@ -66,7 +66,8 @@ def _operation(route: Route, symbols: tuple[str, ...], limits: Limits) -> dict[s
         "operationId": route.name,
         "summary": route.summary,
         "description": f"Rate limit: {rate.count} per {rate.per_ms} ms "
-                       + ("per API key." if route.private else "per IP, shared by all market-data endpoints."),
+                       + ("per API key." if route.private else "per IP, shared by all market-data endpoints.")
+                       + (f" {route.note}" if route.note else ""),
         "parameters": [_parameter(p, symbols, limits) for p in route.params + transport],
         "responses": {"200": _REPLY, "429": _REPLY, **_TOO_LARGE},
     }

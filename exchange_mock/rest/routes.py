@@ -1,5 +1,6 @@
 """The BingX dialect: which method and path reach which venue endpoint, with what parameters and
-rate limit. The app dispatches from this table and the OpenAPI document is rendered from it.
+rate limit. The app dispatches from this table and the OpenAPI document is rendered from it; the
+market-data and history routes are in ``read_routes``.
 
 Endpoints are the venue's own ``AccountApi`` methods. The REST layer adds only what a transport
 has to: server time (the clock that signatures are checked against) and the batch endpoints,
@@ -8,86 +9,21 @@ which are loops over the venue's single-order methods with BingX's batch reply s
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from exchange_mock import params
 from exchange_mock.enums import MARGIN_TYPES, POSITION_SIDES, SIDES, TIME_IN_FORCE, UNSUPPORTED_ORDER_TYPES
-from exchange_mock.envelope import endpoint, error
+from exchange_mock.envelope import endpoint
 from exchange_mock.errors import Code, VenueError, invalid, required
 from exchange_mock.ledger import INCOME_TYPES
-from exchange_mock.rest.ratelimit import Rate
-from exchange_mock.venue import AccountApi
+from exchange_mock.rest.read_routes import HISTORY_ROUTES, MARKET_ROUTES
+from exchange_mock.rest.routing import (FIVE_PER_S, MARKET, TEN_PER_S, TWO_PER_S, Call, Envelope, Param, Route,
+                                        invoke, venue_call)
 
-Envelope = dict[str, Any]
+__all__ = ["MARKET", "ROUTES", "Call", "Param", "Route"]  # the route types, re-exported for the app
 
 MAX_BATCH_ORDERS = 5
 MAX_BATCH_CANCELS = 10
-
-# Per-account limits from the BingX reference (docs-v3; place order raised to 10/s in 2025), and
-# the per-IP cap shared by all market-data endpoints.
-MARKET = Rate(500, 10_000, shared="market")
-TWO_PER_S = Rate(2, 1000)
-FIVE_PER_S = Rate(5, 1000)
-TEN_PER_S = Rate(10, 1000)
-
-
-@dataclass(frozen=True, slots=True)
-class Call:
-    """One request as a handler sees it: the caller's account and its parameters."""
-
-    account: AccountApi
-    params: Mapping[str, str]
-    now_ms: int
-
-
-Handler = Callable[[Call], Envelope]
-
-
-@dataclass(frozen=True, slots=True)
-class Param:
-    """A documented parameter. ``kind``: string, integer, decimal, boolean ("true"/"false"),
-    symbol (a listed contract) or json (a JSON text)."""
-
-    name: str
-    kind: str = "string"
-    required: bool = False
-    enum: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class Route:
-    name: str
-    method: str
-    path: str
-    summary: str
-    handler: Handler
-    rate: Rate
-    private: bool = True
-    params: tuple[Param, ...] = ()
-
-    @property
-    def bucket(self) -> str:
-        return self.rate.shared or f"{self.method} {self.path}"
-
-
-_SELF_FIELD = VenueError(Code.INVALID_PARAMETER, detail="unknown parameter self")
-
-
-def invoke(fn: Callable[..., Envelope], fields: Mapping[str, Any]) -> Envelope:
-    """Call a venue endpoint with the request's fields as keywords.
-
-    A field named ``self`` would bind to the method's own first parameter instead of reaching the
-    venue's unknown-parameter check, so it is refused here with that check's answer."""
-    if "self" in fields:
-        return error(_SELF_FIELD.code, _SELF_FIELD.msg)
-    return fn(**fields)
-
-
-def _venue(method: str) -> Handler:
-    def handler(call: Call) -> Envelope:
-        return invoke(getattr(call.account, method), call.params)
-    return handler
 
 
 @endpoint
@@ -181,58 +117,124 @@ _ORDER_FIELDS = (
     Param("takeProfit", "json"),
 )
 
+@endpoint
+def no_currencies(call: Call) -> list[Any]:
+    """GET capital/config/getall: the wallet's coins. The venue has no wallet besides the swap
+    account, so none; ccxt's live-mode load_markets calls it first."""
+    params.check_extra(call.params)
+    return []
+
+
+@endpoint
+def no_coin_m_contracts(call: Call) -> list[Any]:
+    """GET cswap market/contracts: the venue lists no coin-margined contracts."""
+    params.check_extra(call.params)
+    return []
+
+
+@endpoint
+def no_spot_symbols(call: Call) -> dict[str, list[Any]]:
+    """GET spot common/symbols: the venue lists no spot pairs."""
+    params.check_extra(call.params)
+    return {"symbols": []}
+
+
+LIVE_MODE_ROUTES: tuple[Route, ...] = (
+    Route("wallet_currencies", "GET", "/openApi/wallets/v1/capital/config/getall", "Wallet coins (none)",
+          no_currencies, FIVE_PER_S,
+          note="Always an empty list: the venue is a USDT-M swap account only. Served so that ccxt's "
+               "load_markets works outside sandbox mode."),
+    Route("coin_m_contracts", "GET", "/openApi/cswap/v1/market/contracts", "Coin-M contracts (none)",
+          no_coin_m_contracts, MARKET, private=False,
+          note="Always an empty list, for ccxt's live-mode load_markets."),
+    Route("spot_symbols", "GET", "/openApi/spot/v1/common/symbols", "Spot pairs (none)",
+          no_spot_symbols, MARKET, private=False,
+          note="Always data.symbols = [], for ccxt's live-mode load_markets."),
+)
+
+
+def position_margin(call: Call) -> Envelope:
+    """POST positionMargin: BingX answers ``amount`` and ``type`` at the envelope's top level (no
+    ``data``), which is where ccxt's bingx parser reads them; the new ``margin`` rides along."""
+    reply = invoke(call.account.position_margin, call.params)
+    return {"code": 0, "msg": "", **reply["data"]} if reply["code"] == 0 else reply
+
+
+MANAGEMENT_ROUTES: tuple[Route, ...] = (
+    Route("cancel_replace", "POST", "/openApi/swap/v1/trade/cancelReplace", "Cancel an order and place another",
+          venue_call("cancel_replace"), FIVE_PER_S,
+          params=_ORDER_FIELDS + (Param("cancelOrderId", "integer"), Param("cancelClientOrderID"),
+                                  Param("cancelClientOrderId"),
+                                  Param("cancelReplaceMode", enum=("STOP_ON_FAILURE", "ALLOW_FAILURE"))),
+          note="Cancels first, then places. STOP_ON_FAILURE (default): a failed cancel places nothing. A "
+               "refused replacement answers the placement's code, saying whether the old order was cancelled."),
+    Route("position_margin", "POST", "/openApi/swap/v2/trade/positionMargin", "Add or reduce isolated margin",
+          position_margin, TWO_PER_S,
+          params=(_SYMBOL_NEEDED, Param("amount", "decimal", required=True), Param("type", required=True, enum=("1", "2")),
+                  Param("positionSide", enum=POSITION_SIDES), Param("positionId", "integer")),
+          note="type 1 adds (needs that much available margin, else 101204), 2 reduces (down to the initial "
+               "margin plus any unrealized loss, else 80001); 80017 without such a position, 80001 if it is "
+               "cross. amount, type and margin (the new position margin) are at the envelope's top level."),
+    Route("cancel_all_after", "POST", "/openApi/swap/v2/trade/cancelAllAfter", "Dead man's switch",
+          venue_call("cancel_all_after"), TWO_PER_S,
+          params=(Param("type", required=True, enum=("ACTIVATE", "CLOSE")), Param("timeOut", "integer")),
+          note="ACTIVATE with timeOut 10-120 s: the first venue step at or past the venue's market time now + "
+               "timeOut cancels every working order of the account. CLOSE disarms. The clock is the venue's "
+               "market time, not the server's."),
+)
+
 ROUTES: tuple[Route, ...] = (
     Route("server_time", "GET", "/openApi/swap/v2/server/time", "Server time (ms)",
           server_time, MARKET, private=False),
     Route("contracts", "GET", "/openApi/swap/v2/quote/contracts", "Perpetual contracts",
-          _venue("contracts"), MARKET, private=False, params=(_SYMBOL,)),
+          venue_call("contracts"), MARKET, private=False, params=(_SYMBOL,)),
     Route("premium_index", "GET", "/openApi/swap/v2/quote/premiumIndex", "Mark price and funding rate",
-          _venue("premium_index"), MARKET, private=False, params=(_SYMBOL,)),
+          venue_call("premium_index"), MARKET, private=False, params=(_SYMBOL,)),
     Route("maint_margin_ratio", "GET", "/openApi/swap/v1/maintMarginRatio", "Maintenance margin tiers",
-          _venue("maint_margin_ratio"), FIVE_PER_S, params=(_SYMBOL_NEEDED,)),
+          venue_call("maint_margin_ratio"), FIVE_PER_S, params=(_SYMBOL_NEEDED,)),
     Route("balance", "GET", "/openApi/swap/v3/user/balance", "Account balance",
-          _venue("balance"), FIVE_PER_S),
+          venue_call("balance"), FIVE_PER_S),
     Route("positions", "GET", "/openApi/swap/v2/user/positions", "Open positions",
-          _venue("positions"), FIVE_PER_S, params=(_SYMBOL,)),
+          venue_call("positions"), FIVE_PER_S, params=(_SYMBOL,)),
     Route("income", "GET", "/openApi/swap/v2/user/income", "Income (ledger) records",
-          _venue("income"), FIVE_PER_S,
+          venue_call("income"), FIVE_PER_S,
           params=(_SYMBOL, Param("incomeType", enum=INCOME_TYPES),
                   Param("startTime", "integer"), Param("endTime", "integer"), Param("limit", "integer"))),
     Route("commission_rate", "GET", "/openApi/swap/v2/user/commissionRate", "Trading fee rates",
-          _venue("commission_rate"), FIVE_PER_S, params=(_SYMBOL,)),
+          venue_call("commission_rate"), FIVE_PER_S, params=(_SYMBOL,)),
     Route("get_leverage", "GET", "/openApi/swap/v2/trade/leverage", "Leverage of a symbol",
-          _venue("get_leverage"), FIVE_PER_S, params=(_SYMBOL_NEEDED,)),
+          venue_call("get_leverage"), FIVE_PER_S, params=(_SYMBOL_NEEDED,)),
     Route("set_leverage", "POST", "/openApi/swap/v2/trade/leverage", "Set the leverage of a symbol",
-          _venue("set_leverage"), FIVE_PER_S,
+          venue_call("set_leverage"), FIVE_PER_S,
           params=(_SYMBOL_NEEDED, Param("side", required=True, enum=POSITION_SIDES),
                   Param("leverage", "integer", required=True))),
     Route("get_margin_type", "GET", "/openApi/swap/v2/trade/marginType", "Margin type of a symbol",
-          _venue("get_margin_type"), TWO_PER_S, params=(_SYMBOL_NEEDED,)),
+          venue_call("get_margin_type"), TWO_PER_S, params=(_SYMBOL_NEEDED,)),
     Route("set_margin_type", "POST", "/openApi/swap/v2/trade/marginType", "Set the margin type of a symbol",
-          _venue("set_margin_type"), TWO_PER_S,
+          venue_call("set_margin_type"), TWO_PER_S,
           params=(_SYMBOL_NEEDED,
                   Param("marginType", required=True, enum=MARGIN_TYPES))),
     Route("get_position_mode", "GET", "/openApi/swap/v1/positionSide/dual", "Position mode",
-          _venue("get_position_mode"), TWO_PER_S),
+          venue_call("get_position_mode"), TWO_PER_S),
     Route("set_position_mode", "POST", "/openApi/swap/v1/positionSide/dual", "Set the position mode",
-          _venue("set_position_mode"), TWO_PER_S, params=(Param("dualSidePosition", "boolean", required=True),)),
+          venue_call("set_position_mode"), TWO_PER_S, params=(Param("dualSidePosition", "boolean", required=True),)),
     Route("place_order", "POST", "/openApi/swap/v2/trade/order", "Place an order",
-          _venue("place_order"), TEN_PER_S, params=_ORDER_FIELDS),
+          venue_call("place_order"), TEN_PER_S, params=_ORDER_FIELDS),
     Route("test_order", "POST", "/openApi/swap/v2/trade/order/test", "Validate an order without placing it",
-          _venue("test_order"), FIVE_PER_S, params=_ORDER_FIELDS),
+          venue_call("test_order"), FIVE_PER_S, params=_ORDER_FIELDS),
     Route("query_order", "GET", "/openApi/swap/v2/trade/order", "One order",
-          _venue("query_order"), FIVE_PER_S, params=_ORDER_REF),
+          venue_call("query_order"), FIVE_PER_S, params=_ORDER_REF),
     Route("cancel_order", "DELETE", "/openApi/swap/v2/trade/order", "Cancel an order",
-          _venue("cancel_order"), FIVE_PER_S, params=_ORDER_REF),
+          venue_call("cancel_order"), FIVE_PER_S, params=_ORDER_REF),
     Route("open_orders", "GET", "/openApi/swap/v2/trade/openOrders", "Working orders",
-          _venue("open_orders"), FIVE_PER_S, params=(_SYMBOL, Param("type", enum=("MARKET", "LIMIT")))),
+          venue_call("open_orders"), FIVE_PER_S, params=(_SYMBOL, Param("type", enum=("MARKET", "LIMIT")))),
     Route("cancel_all_orders", "DELETE", "/openApi/swap/v2/trade/allOpenOrders", "Cancel all working orders",
-          _venue("cancel_all_orders"), FIVE_PER_S, params=(_SYMBOL, Param("type", enum=("MARKET", "LIMIT")))),
+          venue_call("cancel_all_orders"), FIVE_PER_S, params=(_SYMBOL, Param("type", enum=("MARKET", "LIMIT")))),
     Route("close_all_positions", "POST", "/openApi/swap/v2/trade/closeAllPositions", "Market-close positions",
-          _venue("close_all_positions"), FIVE_PER_S, params=(_SYMBOL,)),
+          venue_call("close_all_positions"), FIVE_PER_S, params=(_SYMBOL,)),
     Route("place_batch", "POST", "/openApi/swap/v2/trade/batchOrders", "Place up to 5 orders",
           place_batch, FIVE_PER_S, params=(Param("batchOrders", "json", required=True),)),
     Route("cancel_batch", "DELETE", "/openApi/swap/v2/trade/batchOrders", "Cancel up to 10 orders",
           cancel_batch, FIVE_PER_S,
           params=(_SYMBOL_NEEDED, Param("orderIdList", "json"), Param("clientOrderIdList", "json"))),
-)
+) + MANAGEMENT_ROUTES + MARKET_ROUTES + HISTORY_ROUTES + LIVE_MODE_ROUTES

@@ -93,9 +93,20 @@ def exchange(base_url: str, account: ApiAccount, secret: str | None = None) -> c
     return ex
 
 
-def advance(base_url: str, ts_ms: int, prices: Mapping[str, float]) -> dict[str, Any]:
-    reply = httpx.post(f"{base_url}/admin/advance", json={"ts_ms": ts_ms, "prices": dict(prices)}, headers=ADMIN,
-                       timeout=10)
+def live_exchange(base_url: str, account: ApiAccount) -> ccxt.bingx:
+    """ccxt's bingx in live (not sandbox) mode with every API section pointed at the server."""
+    ex = ccxt.bingx({"apiKey": account.api_key, "secret": account.secret,
+                     "enableRateLimit": False, "timeout": 10_000, "options": {"defaultType": "swap"}})
+    ex.urls["api"] = {section: f"{base_url}/openApi" for section in ex.urls["api"]}
+    return ex
+
+
+def advance(base_url: str, ts_ms: int, prices: Mapping[str, float],
+            marks: Mapping[str, float] | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {"ts_ms": ts_ms, "prices": dict(prices)}
+    if marks is not None:
+        body["marks"] = dict(marks)
+    reply = httpx.post(f"{base_url}/admin/advance", json=body, headers=ADMIN, timeout=10)
     assert reply.status_code == 200 and reply.json()["code"] == 0, reply.text
     return reply.json()["data"]
 

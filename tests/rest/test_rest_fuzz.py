@@ -16,7 +16,8 @@ from schemathesis.core import NotSet
 
 from exchange_mock.rest.auth import sign as sign_payload
 from exchange_mock.rest.auth import signed_payload
-from exchange_mock.rest.routes import ROUTES
+from exchange_mock.rest.read_routes import HISTORY_ROUTES, MARKET_ROUTES
+from exchange_mock.rest.routes import LIVE_MODE_ROUTES, MANAGEMENT_ROUTES, ROUTES
 
 
 def _fuzz(examples: int) -> settings:
@@ -63,13 +64,15 @@ def _reconciled(app: InProcess) -> None:
         assert report.ok, (key, report.problems)
 
 
-def test_schema_driven_fuzz() -> None:
-    app = InProcess(make_host())
-    app.advance(START_MS, {"BTC-USDT": 60000.0, "ETH-USDT": 3000.0})
+def _fuzz_schema(app: InProcess, examples: int, operations: tuple[str, ...] | None = None) -> None:
+    """Generated requests (valid and schema-breaking, signed and not) against the app's document,
+    or only against the named operations."""
     schema = schemathesis.openapi.from_dict(app.client.get("/openapi.json").json())
+    if operations is not None:
+        schema = schema.include(operation_id=list(operations))
     cases = st.one_of(schema.as_strategy(GenerationMode.POSITIVE), schema.as_strategy(GenerationMode.NEGATIVE))
 
-    @_fuzz(500)
+    @_fuzz(examples)
     @given(case=cases, account=st.sampled_from([ALICE, BOB, None]))
     def fuzz(case: Any, account: Any) -> None:
         app.now_ms += 1000  # a second per request: rate-limit windows roll over between examples
@@ -88,6 +91,33 @@ def test_schema_driven_fuzz() -> None:
 
     fuzz()
     _reconciled(app)
+
+
+def test_schema_driven_fuzz() -> None:
+    app = InProcess(make_host())
+    app.advance(START_MS, {"BTC-USDT": 60000.0, "ETH-USDT": 3000.0})
+    _fuzz_schema(app, 500)
+
+
+#: The market-data, history, management and live-mode routes, fuzzed on their own as well so that
+#: each gets a share of the examples whatever the size of the whole table.
+_READ_AND_MANAGE = tuple(r.name for r in MARKET_ROUTES + HISTORY_ROUTES + MANAGEMENT_ROUTES + LIVE_MODE_ROUTES)
+
+
+def test_schema_driven_fuzz_of_the_data_history_and_management_routes() -> None:
+    """With history to read: fills, a closed and an open position, a resting order, a funding
+    settlement, several minutes of klines."""
+    app = InProcess(make_host())
+    app.advance(START_MS, {"BTC-USDT": 60000.0, "ETH-USDT": 3000.0})
+    for fields in ({"side": "BUY", "quantity": "0.01"}, {"side": "SELL", "quantity": "0.01"},
+                   {"side": "SELL", "quantity": "0.02"}):
+        reply = app.signed("POST", "/openApi/swap/v2/trade/order", ALICE, {"symbol": "BTC-USDT", "type": "MARKET", **fields})
+        assert reply.json()["code"] == 0, reply.text
+    app.signed("POST", "/openApi/swap/v2/trade/order", BOB,
+               {"symbol": "ETH-USDT", "side": "BUY", "type": "LIMIT", "quantity": "0.1", "price": "2900"})
+    app.now_ms += 2000
+    app.advance(START_MS + 8 * 3_600_000 + 60_000, {"BTC-USDT": 60500.0})
+    _fuzz_schema(app, 300, _READ_AND_MANAGE)
 
 
 _ROUTES = [(r.method, r.path) for r in ROUTES] + [("POST", "/admin/advance")]
