@@ -126,7 +126,7 @@ def _stop(what: str, bar: _Bar, total: int, out_dir: Path | None, code: int) -> 
     kept = (f", kept in {out_dir / REPORT_NAME} (--resume --out {out_dir} completes the swarm)" if out_dir
             else " (not kept: no --out)")
     bar.close()
-    click.echo(f"{what}: {bar.done} of {total} runs finished{kept}", err=True)
+    click.echo(f"{what}; {bar.done} of {total} runs finished{kept}", err=True)
     sys.exit(code)
 
 

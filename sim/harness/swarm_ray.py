@@ -15,6 +15,7 @@ lost connection to the cluster stops the swarm with one line; swarm.json keeps w
 from __future__ import annotations
 
 import os
+import socket
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator
 
@@ -23,6 +24,7 @@ from sim.harness.swarm_job import code_identity
 
 TASK_RETRIES = 3
 PROBE_TIMEOUT_S = 120.0
+CONNECT_TIMEOUT_S = 5.0
 ADDRESS_HELP = ("--backend ray needs a cluster: --address HOST:PORT (ray start --head), ray://HOST:PORT, or "
                 "RAY_ADDRESS; --address local starts one on this machine")
 
@@ -114,12 +116,30 @@ def _address(address: str | None) -> str:
     return address
 
 
+def _reachable(target: str) -> str | None:
+    """Why a HOST:PORT (or ray://HOST:PORT) cluster cannot be reached, or None: checked first,
+    since Ray itself retries an absent cluster for minutes."""
+    if target in ("local", "auto"):
+        return None
+    host, sep, port = target.removeprefix("ray://").rpartition(":")
+    if not sep or not port.isdigit():
+        raise UserError(f"--address {target}: expected HOST:PORT, ray://HOST:PORT or local")
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=CONNECT_TIMEOUT_S).close()
+    except OSError as exc:
+        return exc.strerror or type(exc).__name__
+    return None
+
+
 @contextmanager
 def ray_session(address: str | None, workers: int | None) -> Iterator[RaySession]:
     """Connected to the cluster for the swarm's duration; ``workers`` defaults to its CPUs."""
     from sim.harness.swarm import SwarmInfrastructureError
 
     ray, target = _ray(), _address(address)
+    why = _reachable(target)
+    if why is not None:
+        raise SwarmInfrastructureError(f"cannot reach the Ray cluster at {target}: {why}")
     try:
         ray.init(address=target, log_to_driver=False, include_dashboard=False if target == "local" else None,
                  logging_level="ERROR", configure_logging=True)
