@@ -150,6 +150,7 @@ class _Swarm:
             yield r
 
     def first_pass(self, run: Runner, progress: Callable[[SeedResult], None] | None) -> None:
+        self.report(complete=False)  # draws the expected probes now, so that no streamed write waits on it
         jobs = [(s, seed) for s in self.specs for seed in self.seeds if (s.file, seed) not in self.results]
         for r in self._each(run, jobs):
             self.results[(r.scenario, r.seed)] = r
