@@ -26,6 +26,8 @@ class ExitCode(IntEnum):
     BAD_INPUT = 2
     #: infrastructure failed: runs that could not be run (a dead worker, a lost cluster).
     NOT_RUN = 3
+    #: stopped by Ctrl-C (SIGINT); what finished is kept (a swarm: ``--resume`` completes it).
+    INTERRUPTED = 130
     #: a bug in violet-sim; the full trace is in the file the error line names.
     BUG = 70
 

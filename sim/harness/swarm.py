@@ -14,21 +14,26 @@ process) and ``ray`` (``sim.harness.swarm_ray``, an optional extra).
 """
 from __future__ import annotations
 
-import json
 import math
-import shlex
-from dataclasses import asdict, dataclass, field
+import os
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from sim.errors import UserError
-from sim.scenario.expectations import Expectations
 from sim.faults.config import describe, injecting
-from sim.faults.swarm_draw import swarm_faults
 from sim.faults.probes import expected_probes
+from sim.faults.swarm_draw import swarm_faults
+from sim.harness.swarm_file import REPORT_NAME, StreamedReport, check_same_swarm, read_previous, swarm_header
+from sim.harness.swarm_job import Refusal, SwarmScenario, check_here, prepare
 from sim.harness.swarm_local import local_map
-from sim.scenario.schema import Scenario
+from sim.harness.swarm_report import Rerun, SeedResult, SwarmReport, replay_command
 from sim.scenario import load_scenario
+from sim.scenario.expectations import Expectations
+from sim.scenario.schema import Scenario
+
+__all__ = ["BACKENDS", "DEFAULT_RERUN_FRACTION", "Rerun", "SeedResult", "SwarmInfrastructureError", "SwarmReport",
+           "replay_command", "rerun_sample", "run_swarm", "swarm_variant"]
 BACKENDS = ("local", "ray")
 DEFAULT_RERUN_FRACTION = 0.05
 
@@ -48,183 +53,62 @@ def swarm_variant(scenario: Scenario, seed: int) -> Scenario:
     return scenario.model_copy(update={"faults": swarm_faults(scenario.faults, seed), "expect": expect})
 
 
-def replay_command(scenario_file: str, seed: int) -> str:
-    """The one line that reproduces a swarm run exactly (same journal hash, same breach)."""
-    return f"violet-sim run {shlex.quote(scenario_file)} --seed {seed} --swarm"
-
-
-@dataclass(frozen=True)
-class SeedResult:
-    """One swarm run: its verdict, its first failure and everything needed to replay it."""
-
-    scenario: str
-    name: str
-    seed: int
-    passed: bool
-    journal_sha256: str
-    faults: tuple[str, ...]
-    first_breach: dict[str, Any] | None = None
-    failed_expectations: tuple[str, ...] = ()
-    probes: dict[str, int] = field(default_factory=dict)
-    error: str | None = None
-    ran: bool = True          # False: the infrastructure failed (a worker died), not the seed
-
-    @property
-    def first_failure(self) -> str:
-        if self.error is not None:
-            return f"error: {self.error}"
-        if self.first_breach is not None:
-            b = self.first_breach
-            return f"{b['invariant']} at {b['ts_ms']} ({b.get('event') or '-'}): {b['detail']}"
-        if self.failed_expectations:
-            return f"expectation {self.failed_expectations[0]}"
-        return ""
-
-    @property
-    def replay(self) -> str:
-        return replay_command(self.scenario, self.seed)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "faults": list(self.faults), "failed_expectations": list(self.failed_expectations),
-                "first_failure": self.first_failure, "replay": self.replay}
-
-
-@dataclass(frozen=True)
-class Rerun:
-    scenario: str
-    seed: int
-    journal_sha256: str
-    rerun_sha256: str
-
-    @property
-    def same(self) -> bool:
-        return self.journal_sha256 == self.rerun_sha256
-
-
-@dataclass
-class SwarmReport:
-    """Per-seed results sorted by (scenario, seed), the determinism reruns and probe coverage."""
-
-    results: list[SeedResult]
-    reruns: list[Rerun]
-    expected_probes: list[str]
-
-    @property
-    def failures(self) -> list[SeedResult]:
-        return [r for r in self.results if not r.passed]
-
-    @property
-    def nondeterministic(self) -> list[Rerun]:
-        return [r for r in self.reruns if not r.same]
-
-    @property
-    def not_run(self) -> list[SeedResult]:
-        return [r for r in self.results if not r.ran]
-
-    @property
-    def passed(self) -> bool:
-        return not self.failures and not self.nondeterministic
-
-    @property
-    def probes(self) -> dict[str, int]:
-        total: dict[str, int] = {}
-        for r in self.results:
-            for name, n in r.probes.items():
-                total[name] = total.get(name, 0) + n
-        return dict(sorted(total.items()))
-
-    @property
-    def unreached(self) -> list[str]:
-        """Probes some configured fault should reach that no seed reached."""
-        reached = self.probes
-        return [p for p in self.expected_probes if not reached.get(p)]
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "passed": self.passed,
-            "runs": len(self.results), "failures": len(self.failures),
-            "results": [r.as_dict() for r in self.results],
-            "reruns": [{**asdict(r), "same": r.same} for r in self.reruns],
-            "probes": self.probes, "probes_expected": self.expected_probes, "probes_unreached": self.unreached,
-        }
-
-    def write(self, out_dir: Path, rows: str = "all") -> None:
-        """``swarm.json`` (every run, reruns, probe coverage) and ``swarm.txt`` (the table) in ``out_dir``."""
-        out_dir.mkdir(parents=True, exist_ok=True)
-        (out_dir / "swarm.json").write_text(json.dumps(self.to_json(), indent=2) + "\n")
-        (out_dir / "swarm.txt").write_text(self.table(rows) + "\n")
-
-    def table(self, rows: str = "auto") -> str:
-        """The report as text: ``rows`` all | failures | auto (all up to 200 runs)."""
-        shown = self.results if rows == "all" or (rows == "auto" and len(self.results) <= 200) else self.failures
-        width = max([len(r.scenario) for r in self.results] + [8])
-        lines = [f"{'scenario':<{width}}  {'seed':>6}  result  journal    first failing invariant"]
-        for r in shown:
-            verdict = "pass" if r.passed else "FAIL"
-            lines.append(f"{r.scenario:<{width}}  {r.seed:>6}  {verdict:<6}  {r.journal_sha256[:8] or '-':<9}  "
-                         f"{r.first_failure}")
-        if shown is not self.results:
-            lines.append(f"({len(self.results) - len(shown)} passing runs not listed; --table all lists them)")
-        by_scenario: dict[str, list[SeedResult]] = {}
-        for r in self.results:
-            by_scenario.setdefault(r.scenario, []).append(r)
-        lines.append("")
-        for name, rs in by_scenario.items():
-            lines.append(f"{name}: {sum(r.passed for r in rs)}/{len(rs)} seeds passed")
-        if self.failures:
-            lines.append("")
-            lines.append("replay a failure exactly:")
-            lines += [f"  {r.replay}" for r in self.failures]
-        lines.append("")
-        if self.reruns:
-            bad = self.nondeterministic
-            lines.append(f"determinism: {len(self.reruns)} passing seeds rerun, "
-                         + ("all reproduced their journal hash" if not bad else
-                            f"{len(bad)} did NOT: " + ", ".join(f"{r.scenario} seed {r.seed}" for r in bad)))
-        unreached = self.unreached
-        lines.append(f"probes: {len(self.expected_probes) - len(unreached)}/{len(self.expected_probes)} reached"
-                     + (f"; never reached: {', '.join(unreached)}" if unreached else ""))
-        lines.append(f"swarm {'PASSED' if self.passed else 'FAILED'}: {len(self.results) - len(self.failures)}"
-                     f"/{len(self.results)} runs passed")
-        return "\n".join(lines)
-
-
 # -- one run -------------------------------------------------------------------------------------
-def run_seed(scenario_file: str, seed: int) -> SeedResult:
-    """Run one swarm seed (in whatever process the backend chose); never raises."""
+Job = tuple[SwarmScenario, int]
+
+
+class SwarmInfrastructureError(Exception):
+    """The swarm could not go on (a cluster lost or unreachable, a worker running other code or
+    data): one line; the runs that finished are kept in swarm.json. Not a seed's failure."""
+
+
+def run_seed(spec: SwarmScenario, seed: int) -> SeedResult:
+    """Run one swarm seed of the shipped scenario (in whatever process the backend chose); never
+    raises: a crash of the harness or the engine is a failed run, reported."""
     from sim.harness.simulate import simulate
 
-    name = Path(scenario_file).stem
     faults: tuple[str, ...] = ()
     try:
-        scenario = swarm_variant(load_scenario(scenario_file), seed)
-        name, faults = scenario.name, tuple(describe(scenario.faults))
+        scenario = swarm_variant(spec.scenario, seed)
+        faults = tuple(describe(scenario.faults))
         s = simulate(scenario, seed=seed).summary
-    except Exception as exc:  # a crash of the harness or the engine is a failed run, reported
-        return SeedResult(scenario_file, name, seed, False, "", faults, error=f"{type(exc).__name__}: {exc}")
+    except Exception as exc:
+        return SeedResult(spec.file, spec.scenario.name, seed, False, "", faults, error=f"{type(exc).__name__}: {exc}")
     return SeedResult(
-        scenario=scenario_file, name=name, seed=seed, passed=s.passed, journal_sha256=s.journal_sha256,
+        scenario=spec.file, name=spec.scenario.name, seed=seed, passed=s.passed, journal_sha256=s.journal_sha256,
         faults=faults, first_breach=s.breaches[0].as_dict() if s.breaches else None,
         failed_expectations=tuple(c.name for c in s.failed_expectations), probes=dict(s.facts.probes))
 
 
-def _job(job: tuple[str, int]) -> SeedResult:
-    return run_seed(*job)
+def run_job(job: Job) -> SeedResult | Refusal:
+    """What a worker runs: the checks that it has the driver's code and data, then the seed."""
+    spec, seed = job
+    return check_here(spec) or run_seed(spec, seed)
+
+
+def not_run(job: Job, reason: str) -> SeedResult:
+    spec, seed = job
+    return SeedResult(spec.file, spec.scenario.name, seed, False, "", (), error=reason, ran=False)
 
 
 # -- backends ------------------------------------------------------------------------------------
-def _not_run(job: tuple[str, int], reason: str) -> SeedResult:
-    scenario_file, seed = job
-    return SeedResult(scenario_file, Path(scenario_file).stem, seed, False, "", (), error=reason, ran=False)
+Runner = Callable[[list[Job]], Iterable[SeedResult | Refusal]]
 
 
-def _backend(name: str) -> Callable[[list[tuple[str, int]], int], Iterable[SeedResult]]:
+@contextmanager
+def open_backend(name: str, workers: int | None, address: str | None) -> Iterator[Runner]:
+    """The backend's runner for the whole swarm (one Ray connection for both passes)."""
     if name == "local":
-        return lambda jobs, workers: local_map(_job, jobs, workers, _not_run)
-    if name == "ray":
-        from sim.harness.swarm_ray import ray_map  # imports ray itself, lazily
-        return lambda jobs, workers: ray_map(_job, jobs, workers)
-    raise UserError(f"unknown backend {name!r}: choose one of {', '.join(BACKENDS)}")
+        if address is not None:
+            raise UserError("--address names a Ray cluster: use it with --backend ray")
+        count = workers or os.cpu_count() or 1
+        yield lambda jobs: local_map(run_job, jobs, count, not_run)
+    elif name == "ray":
+        from sim.harness.swarm_ray import ray_session  # imports ray itself, lazily
+        with ray_session(address, workers) as session:
+            yield lambda jobs: session.map(run_job, jobs, not_run)
+    else:
+        raise UserError(f"unknown backend {name!r}: choose one of {', '.join(BACKENDS)}")
 
 
 def rerun_sample(passing: Sequence[SeedResult], fraction: float) -> list[SeedResult]:
@@ -236,32 +120,94 @@ def rerun_sample(passing: Sequence[SeedResult], fraction: float) -> list[SeedRes
     return [passing[int(i * step)] for i in range(k)]
 
 
-def run_swarm(scenario_files: Sequence[str | Path], seeds: int | Sequence[int], *, workers: int = 1,
+class _Swarm:
+    """The runs of one swarm as they come in, and its report at any moment."""
+
+    def __init__(self, specs: list[SwarmScenario], seeds: list[int], header: dict[str, Any],
+                 out_dir: Path | None) -> None:
+        self.specs, self.seeds, self.header = specs, seeds, header
+        self.by_file = {s.file: s for s in specs}
+        self.order = {s.file: i for i, s in enumerate(specs)}
+        self.results: dict[tuple[str, int], SeedResult] = {}
+        self.reruns: dict[tuple[str, int], Rerun] = {}
+        self.stream = StreamedReport(out_dir, lambda: self.report(complete=False))
+        self._expected: list[str] | None = None
+
+    def _key(self, r: SeedResult | Rerun) -> tuple[int, int]:
+        return self.order[r.scenario], r.seed
+
+    def report(self, complete: bool) -> SwarmReport:
+        if self._expected is None:  # the same for every report of this swarm: drawn once
+            self._expected = expected_probes([swarm_variant(s.scenario, seed).faults
+                                              for s in self.specs for seed in self.seeds])
+        return SwarmReport(sorted(self.results.values(), key=self._key), sorted(self.reruns.values(), key=self._key),
+                           self._expected, self.header, complete)
+
+    def _each(self, run: Runner, jobs: list[Job]) -> Iterator[SeedResult]:
+        for r in run(jobs):
+            if isinstance(r, Refusal):
+                raise SwarmInfrastructureError(f"refused: {r.reason}")
+            yield r
+
+    def first_pass(self, run: Runner, progress: Callable[[SeedResult], None] | None) -> None:
+        self.report(complete=False)  # draws the expected probes now, so that no streamed write waits on it
+        jobs = [(s, seed) for s in self.specs for seed in self.seeds if (s.file, seed) not in self.results]
+        for r in self._each(run, jobs):
+            self.results[(r.scenario, r.seed)] = r
+            self.stream.changed()
+            if progress is not None:
+                progress(r)
+
+    def rerun_pass(self, run: Runner, fraction: float) -> None:
+        passing = sorted((r for r in self.results.values() if r.passed), key=self._key)
+        sample = {(r.scenario, r.seed): r for r in rerun_sample(passing, fraction)}
+        self.reruns = {k: v for k, v in self.reruns.items() if k in sample}
+        jobs = [(self.by_file[f], seed) for (f, seed) in sample if (f, seed) not in self.reruns]
+        for again in self._each(run, jobs):
+            first = sample[(again.scenario, again.seed)]
+            self.reruns[(again.scenario, again.seed)] = Rerun(first.scenario, first.seed, first.journal_sha256,
+                                                              again.journal_sha256)
+            self.stream.changed()
+
+
+def run_swarm(scenario_files: Sequence[str | Path], seeds: int | Sequence[int], *, workers: int | None = None,
               backend: str = "local", first_seed: int = 0, rerun_fraction: float = DEFAULT_RERUN_FRACTION,
-              progress: Callable[[SeedResult], None] | None = None) -> SwarmReport:
+              progress: Callable[[SeedResult], None] | None = None, address: str | None = None,
+              out_dir: Path | None = None, resume: bool = False) -> SwarmReport:
     """Run every scenario with each seed (``seeds``: a count from ``first_seed``, or the seeds
     themselves) and rerun ``rerun_fraction`` of the passing runs to confirm their hashes.
 
-    Scenario files are validated first (``ScenarioError``, a ``UserError``, for a bad one).
+    Each file is read and validated once, here (``ScenarioError``, a ``UserError``, for a bad one);
+    the tasks carry its content. ``workers``: processes (local, default the CPU count) or tasks in
+    flight (ray, default the cluster's CPUs). With ``out_dir``, swarm.json is streamed there as
+    runs finish and written with every finished run if the swarm stops (an exception, Ctrl-C);
+    ``resume`` continues the swarm.json found there. A cluster or worker problem raises
+    ``SwarmInfrastructureError``; runs a dead worker lost are reported as not run.
     """
     files = [str(f) for f in scenario_files]
     if not files:
         raise UserError("no scenario files given")
-    scenarios = [load_scenario(f) for f in files]
     seed_list = list(range(first_seed, first_seed + seeds)) if isinstance(seeds, int) else list(seeds)
     if not seed_list:
         raise UserError("no seeds to run")
-    run = _backend(backend)
-    jobs = [(f, s) for f in files for s in seed_list]
-    results = []
-    for r in run(jobs, workers):
-        results.append(r)
-        if progress is not None:
-            progress(r)
-    order = {f: i for i, f in enumerate(files)}
-    results.sort(key=lambda r: (order[r.scenario], r.seed))
-    sample = rerun_sample([r for r in results if r.passed], rerun_fraction)
-    again = {(r.scenario, r.seed): r for r in run([(r.scenario, r.seed) for r in sample], workers)}
-    reruns = [Rerun(r.scenario, r.seed, r.journal_sha256, again[(r.scenario, r.seed)].journal_sha256) for r in sample]
-    drawn = [swarm_variant(sc, s).faults for sc in scenarios for s in seed_list]
-    return SwarmReport(results, reruns, expected_probes(drawn))
+    twice = sorted({f for f in files if files.count(f) > 1})
+    if twice:
+        raise UserError(f"scenario file {twice[0]} given twice")
+    if resume and out_dir is None:
+        raise UserError("--resume needs --out DIR (the folder holding the swarm.json to complete)")
+    specs = [prepare(f, load_scenario(f)) for f in files]
+    swarm = _Swarm(specs, seed_list, swarm_header(specs, seed_list, rerun_fraction), out_dir)
+    if resume:
+        assert out_dir is not None
+        previous = read_previous(out_dir)
+        check_same_swarm(out_dir / REPORT_NAME, previous.header, swarm.header)
+        swarm.results = {(r.scenario, r.seed): r for r in previous.results}
+        swarm.reruns = {(r.scenario, r.seed): r for r in previous.reruns}
+    try:
+        with open_backend(backend, workers, address) as run:
+            swarm.first_pass(run, progress)
+            swarm.rerun_pass(run, rerun_fraction)
+    except BaseException:
+        swarm.stream.write()
+        raise
+    return swarm.report(complete=True)

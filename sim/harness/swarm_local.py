@@ -18,7 +18,6 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Callable, Iterator
 
-Job = tuple[str, int]
 PARENT_POLL_S = 0.5
 NOT_RUN = "worker process died twice running this seed: not run"
 
@@ -37,35 +36,37 @@ def _pool(workers: int) -> ProcessPoolExecutor:
                                initializer=_watch_parent, initargs=(os.getpid(),))
 
 
-def _round(fn: Callable[[Job], Any], jobs: list[Job], workers: int) -> tuple[list[Any], list[Job]]:
-    """Run ``jobs``; the results that finished, and the jobs left when the pool broke."""
-    done: list[Any] = []
-    left = list(jobs)
-    with _pool(workers) as pool:
-        futures = {pool.submit(fn, job): job for job in jobs}
-        try:
-            for future in as_completed(futures):
-                done.append(future.result())
-                left.remove(futures[future])
-        except BrokenProcessPool:
-            pass
-    return done, left
+def _round(fn: Callable[[Any], Any], jobs: list[Any], workers: int, left: list[Any]) -> Iterator[Any]:
+    """Run ``jobs``, yielding each result as it finishes; ``left`` ends holding the jobs that had
+    not finished when the pool broke. Closed early (the caller stopped, Ctrl-C), the pool drops
+    the jobs it has not started."""
+    pending = set(range(len(jobs)))
+    pool = _pool(workers)
+    try:
+        futures = {pool.submit(fn, job): i for i, job in enumerate(jobs)}
+        for future in as_completed(futures):
+            if isinstance(future.exception(), BrokenProcessPool):
+                continue
+            pending.discard(futures[future])
+            yield future.result()
+    finally:
+        left[:] = [jobs[i] for i in sorted(pending)]
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
-def local_map(fn: Callable[[Job], Any], jobs: list[Job], workers: int,
-              not_run: Callable[[Job, str], Any]) -> Iterator[Any]:
+def local_map(fn: Callable[[Any], Any], jobs: list[Any], workers: int,
+              not_run: Callable[[Any, str], Any]) -> Iterator[Any]:
     """``fn`` over ``jobs`` in ``workers`` processes, results as they finish; a job whose worker
     dies in every pool it gets is ``not_run(job, reason)``."""
     if workers <= 1:
         yield from (fn(j) for j in jobs)
         return
-    done, left = _round(fn, jobs, workers)
-    yield from done
+    left: list[Any] = []
+    yield from _round(fn, jobs, workers, left)
     if left:
-        done, left = _round(fn, left, workers)
-        yield from done
-    for job in left:
-        alone, lost = _round(fn, [job], 1)
-        yield from alone
-        if lost:
+        yield from _round(fn, list(left), workers, left)
+    for job in list(left):
+        alone: list[Any] = []
+        yield from _round(fn, [job], 1, alone)
+        if alone:
             yield not_run(job, NOT_RUN)
