@@ -21,7 +21,8 @@ from sim.certify.evidence import Evidence, Run, Unavailable
 from sim.certify.engine_probes import sizer_curve, spike_probe
 from sim.certify.profile import (CountSpec, CoverageSpec, FaultSpec, GoldenSpec, HaircutSpec,
                                  LeverageSpec, MarginSpec, ParitySpec, Profile, SignalSpec, SlotSpec, SpikeSpec,
-                                 StablecoinSpec, V4Spec)
+                                 SpecReplaySpec, StablecoinSpec, V4Spec)
+from sim.certify.spec_replay.replay import replay_run
 from sim.certify.tables import haircut, schema_problems, slot_use
 from violet_engine.execution_policy import DAY_MS
 
@@ -37,10 +38,16 @@ class CheckResult:
     evidence: list[str]
     available: bool = True
 
+    @property
+    def regression(self) -> bool:
+        """A regression check says that outputs changed since they were last reviewed, not that
+        the engine is wrong: it is reported apart and the verdict does not hinge on it."""
+        return self.id in REGRESSION
+
     def as_dict(self) -> dict[str, Any]:
         return {"id": self.id, "title": self.title, "mandatory": self.mandatory, "threshold": self.threshold,
                 "measured": self.measured, "passed": self.passed, "available": self.available,
-                "evidence": self.evidence}
+                "regression": self.regression, "evidence": self.evidence}
 
 
 @dataclass
@@ -247,6 +254,28 @@ def v4_single_asset(ev: Evidence, spec: V4Spec) -> Measured:
                     passed, _runs(ev, runs, "summary.json", "trades.parquet"))
 
 
+def spec_replay(ev: Evidence, spec: SpecReplaySpec) -> Measured:
+    """Every run's scans replayed through SPEC 4-5 written out again (``spec_replay``); every
+    journaled reject, decision, gate, V4 halt and exit must agree, field for field."""
+    replays = [replay_run(r.name, r.scenario, {t: r.table(t).to_pylist() for t in ("decisions", "rejects", "trades", "fills")},
+                          r.facts.to_dict(), spec) for r in ev.runs]
+    skipped = [f"{x.run}: {x.not_replayed}" for x in replays if x.not_replayed]
+    disagreements = sum(x.disagreements for x in replays)
+    first = next((x.first.text() for x in replays if x.first is not None), None)
+    gates: Counter[str] = Counter()
+    exits: Counter[str] = Counter()
+    for x in replays:
+        gates.update(x.gates)
+        exits.update(x.exits)
+    decisions = sum(x.decisions for x in replays)
+    passed = bool(replays) and not skipped and decisions > 0 and disagreements <= spec.max_disagreements
+    return Measured({"runs": len(replays), "scans": sum(x.scans for x in replays), "decisions": decisions,
+                     "rejects": sum(x.rejects for x in replays), "trades": sum(x.trades for x in replays),
+                     "gates": dict(sorted(gates.items())), "exits": dict(sorted(exits.items())),
+                     "disagreements": disagreements, "first_disagreement": first, "not_replayed": skipped},
+                    passed, _runs(ev, ev.runs, "decisions.parquet", "rejects.parquet", "trades.parquet"))
+
+
 # -- journal, invariants, outcomes ------------------------------------------------------------------
 def schema_valid(ev: Evidence, spec: CountSpec) -> Measured:
     problems = [f"{r.name}: {p}" for r in ev.runs for p in schema_problems(r.tables(), r.summary.scans_in, r.facts.to_dict())]
@@ -326,11 +355,15 @@ CHECKS: dict[str, tuple[str, Callable[[Evidence, Any], Measured]]] = {
     "invariants": ("Zero invariant breaches, ledger reconciled", invariants),
     "no_liquidation": ("No liquidation in the baseline scenarios", no_liquidation),
     "determinism": ("Determinism: two runs, one hash", determinism),
+    "spec_replay": ("SPEC 4-5 replayed independently agrees with every journaled outcome", spec_replay),
     "golden": ("Golden scenarios unchanged", golden),
     "fault_suite": ("Fault suite: zero invariant breaches, zero lost orders", fault_suite),
     "fault_coverage": ("Fault coverage probes all reached", fault_coverage),
 }
 
+
+#: Checks that guard against change, not against a wrong meaning (see ``CheckResult.regression``).
+REGRESSION = frozenset({"golden"})
 
 #: Checks whose evidence may be ``Unavailable``: id -> the ``Evidence`` field they need.
 NEEDS = {"golden": "golden", "fault_suite": "swarm", "fault_coverage": "swarm"}
@@ -341,6 +374,8 @@ def evaluate(profile: Profile, ev: Evidence) -> list[CheckResult]:
     results = []
     for check_id, spec in profile.checks.selected():
         title, fn = CHECKS[check_id]
+        if check_id == "golden" and ev.golden is None:
+            continue  # not asked for (--no-golden): the certificate says so apart from the checks
         missing = getattr(ev, NEEDS[check_id]) if check_id in NEEDS else None
         if isinstance(missing, Unavailable):
             results.append(CheckResult(check_id, title, spec.mandatory, spec.thresholds(),
@@ -358,11 +393,17 @@ def failed_first(results: list[CheckResult]) -> list[CheckResult]:
     def rank(r: CheckResult) -> int:
         if r.passed:
             return 3
-        if not r.mandatory:
+        if not r.mandatory or r.regression:
             return 2
         return 0 if r.available else 1
     return sorted(results, key=rank)
 
 
+def verdicts(results: list[CheckResult]) -> list[CheckResult]:
+    """The checks the verdict hinges on: mandatory ones that guard a meaning, not a regression."""
+    return [r for r in results if r.mandatory and not r.regression]
+
+
 def verdict(results: list[CheckResult]) -> str:
-    return "GO" if results and all(r.passed for r in results if r.mandatory) else "NO-GO"
+    counted = verdicts(results)
+    return "GO" if counted and all(r.passed for r in counted) else "NO-GO"

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from sim.errors import UserError
 from sim.recorded.generator import RecordedConfig
@@ -96,6 +96,71 @@ class V4Spec(CheckSpec):
     max_notional_overshoot: float = Field(default=0.0, ge=0, lt=0.1)
 
 
+class ReplaySizing(_Strict):
+    """SPEC 4.3/4.5, pinned: the replay never takes these from a scenario or the engine."""
+
+    threshold: float = Field(lt=0)
+    extreme: float = Field(lt=0)
+    min_leverage: float = Field(gt=0)
+    max_leverage: float = Field(gt=0)
+    convexity: int = Field(ge=1)
+    base_fraction: float = Field(gt=0)
+
+
+class ReplayEsof(_Strict):
+    """SPEC 4.6: the score bands, the stale window (a scenario may state its own) and the haircut."""
+
+    neutral: float
+    unfavourable: float
+    stale_fallback: float
+    edge: float = Field(ge=0)
+    stale_after_ms: int = Field(ge=0)
+    noop_tolerance: float = Field(gt=0)
+    conviction_digits: int = Field(ge=0, le=15)
+    notional_digits: int = Field(ge=0, le=15)
+
+
+class ReplayIrp(_Strict):
+    """SPEC 4.4 (reference): lookback in accepted scans and the muted alignment gate."""
+
+    lookback: int = Field(ge=1)
+    min_alignment: float = Field(ge=0, le=1)
+
+
+class ReplayExits(_Strict):
+    """SPEC 5 exit engine defaults (a scenario may state its own brackets and max-hold)."""
+
+    take_profit: float = Field(gt=0, lt=1)
+    stop_loss: float = Field(gt=0)
+    max_hold_scans: int = Field(ge=1)
+
+
+class SpecReplaySpec(CheckSpec):
+    """The reference replay (SPEC 4-5): every value it decides with, stated here."""
+
+    sizing: ReplaySizing
+    esof: ReplayEsof
+    irp: ReplayIrp
+    exits: ReplayExits
+    stablecoins: tuple[str, ...] = Field(min_length=1)
+    #: The V4 gates in the order the first one that stops an entry is journaled.
+    gate_order: tuple[str, ...] = ("halted", "slot_busy", "asset_not_allowed", "daily_trade_cap",
+                                   "daily_loss_halt")
+    max_disagreements: int = Field(default=0, ge=0)
+
+    @field_validator("gate_order")
+    @classmethod
+    def _known_gates(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = [g for g in v if g not in REPLAYED_GATES]
+        if unknown or len(set(v)) != len(v):
+            raise ValueError(f"gate_order must be a permutation of {list(REPLAYED_GATES)}, got {list(v)}")
+        return v
+
+
+#: The V4 gates the replay decides itself (the rest, cadence and venue answers, it does not replay).
+REPLAYED_GATES = ("halted", "slot_busy", "asset_not_allowed", "daily_trade_cap", "daily_loss_halt")
+
+
 class CountSpec(CheckSpec):
     """A check that passes when a count of bad things stays at or below ``max``."""
 
@@ -131,6 +196,7 @@ class Checks(_Strict):
     invariants: CountSpec | None = None
     no_liquidation: CountSpec | None = None
     determinism: CountSpec | None = None
+    spec_replay: SpecReplaySpec | None = None
     golden: GoldenSpec | None = None
     fault_suite: FaultSpec | None = None
     fault_coverage: CoverageSpec | None = None

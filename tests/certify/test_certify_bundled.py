@@ -21,7 +21,7 @@ def test_bundled_data_certifies_go(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout.startswith("GO (profile v4): all 16 mandatory checks passed.")
     cert = json.loads((out / "certificate.json").read_text())
-    assert cert["verdict"] == "GO" and len(cert["checks"]) == 16
+    assert cert["verdict"] == "GO" and len(cert["checks"]) == 17
     assert cert["provenance"]["recorded_trades"]["origin"] == "generated (seed 2026)"
     assert "seeding it with generated trades (seed 2026)" in done.stderr
     assert (out / "report.html").stat().st_size > 100_000
