@@ -27,11 +27,11 @@ class Certification:
 
 
 def certify(out: str | Path, *, profile: str = "v4", source: str | None = None, seeds: int | None = None,
-            workers: int | None = None, root: str | Path = ".",
+            workers: int | None = None, root: str | Path = ".", golden: bool = True,
             log: Callable[[str], None] = lambda message: None) -> Certification:
     """Certify the engine with ``profile`` (a built-in name or a profile YAML file); recorded trades
     from ``source`` (a ClickHouse DSN or a folder of Parquet; default: the embedded store)."""
     chosen = load_profile(profile)
     out_dir = Path(out)
-    cert, results = run_certification(Request(chosen, Path(root), out_dir, source, seeds, workers), log)
+    cert, results = run_certification(Request(chosen, Path(root), out_dir, source, seeds, workers, golden), log)
     return Certification(cert["verdict"], cert["reason"], results, cert, out_dir)

@@ -116,7 +116,7 @@ class Evidence:
     out: Path
     runs: list[Run]
     reruns: list[Rerun]
-    golden: Golden | Unavailable
+    golden: Golden | Unavailable | None  # None: not asked for (--no-golden)
     swarm: Swarm | Unavailable
     recorded: Recorded
 

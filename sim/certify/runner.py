@@ -41,6 +41,7 @@ class Request:
     source: str | None    # recorded trades: DSN or Parquet directory (None: the default store)
     seeds: int | None     # swarm seeds per fault scenario (None: the profile's)
     workers: int | None   # swarm worker processes (None: one per CPU)
+    golden: bool = True   # False: --no-golden (the meaning checks alone decide, as always)
 
 
 def _load(root: Path, file: str) -> Scenario:
@@ -133,7 +134,7 @@ def collect(req: Request, log: Log) -> Evidence:
     prepare_out(req.out)
     runs = run_scenarios(req, log)
     reruns = rerun(req, runs, log)
-    gold = golden(req, log)
+    gold = golden(req, log) if req.golden else None
     swarm = run_faults(req.profile.faults, req.root, req.out / "faults", req.seeds, req.workers, log)
     log("recorded-trade studies")
     recorded = load_recorded(req.source, req.profile.recorded, req.out, log, study_params(req.profile))

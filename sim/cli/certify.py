@@ -38,16 +38,18 @@ def _line(r: CheckResult) -> str:
               help="Swarm worker processes (default: one per CPU).")
 @click.option("--root", type=click.Path(file_okay=False, exists=True, path_type=Path), default=Path("."),
               show_default=True, help="Project checkout the profile's scenario and golden paths are relative to.")
+@click.option("--no-golden", "no_golden", is_flag=True,
+              help="Skip the golden comparison (a regression check: the verdict never hinges on it).")
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Directory for certificate.json, report.html, report.md and all evidence.")
 def certify(profile_name: str, source: str | None, seeds: int | None, workers: int | None, root: Path,
-            out_dir: Path) -> None:
+            out_dir: Path, no_golden: bool) -> None:
     """Run the certification scenarios, the golden check, the fault swarm, a determinism rerun and
     the recorded-trade studies; write the certificate and the report; exit 0 GO / 1 NO-GO / 2 error."""
     started = time.monotonic()
     try:
         done = run_certification(out_dir, profile=profile_name, source=source, seeds=seeds, workers=workers,
-                                 root=root, log=_log)
+                                 root=root, golden=not no_golden, log=_log)
     except Exception as exc:  # the contract is one line and exit code 2, whatever stopped the run
         text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         click.echo(f"error: certify could not run: {text}", err=True)
@@ -56,8 +58,9 @@ def certify(profile_name: str, source: str | None, seeds: int | None, workers: i
     passed = sum(r.passed for r in done.checks)
     click.echo(f"{done.verdict} (profile {done.certificate['profile']['name']}): {done.reason}")
     for r in ordered:
-        if not r.passed:
+        if not r.passed and not r.regression:
             click.echo(_line(r))
+    click.echo(f"  golden: {done.certificate['golden']['note']}")
     click.echo(f"  {passed} of {len(done.checks)} checks passed in {time.monotonic() - started:.0f} s")
     click.echo(f"report: {out_dir / 'report.html'} (certificate: {out_dir / 'certificate.json'})")
     sys.exit(0 if done.go else 1)

@@ -17,13 +17,16 @@ from sim.execution.session import VenueSession
 from sim.kernel.requests import RequestKind
 from sim.observe.recorder import Recorder
 from violet_engine.constants import CONVICTION_DIGITS, STABLECOIN_SYMBOLS
+from violet_engine.exits import ExitEngine
+from violet_engine.modulation import EsofModulator
 from violet_engine.sizer import AlphaBetSizer
 
 PROJECT = Path(__file__).resolve().parents[2]
 
 
 def _no_go(bench, expect_failed: list[str], **profile) -> dict:
-    code, cert, output = bench.certify(bench.profile(**profile))
+    """Golden excluded: the meaning checks alone must see the defect."""
+    code, cert, output = bench.certify(bench.profile(**profile), "--no-golden")
     assert code == 1, output
     assert cert["verdict"] == "NO-GO"
     assert cert["failed"] == expect_failed
@@ -34,7 +37,7 @@ def _no_go(bench, expect_failed: list[str], **profile) -> dict:
 def test_sizer_max_leverage_8_breaks_parity_and_saturation(bench) -> None:
     sizer = {"threshold": -0.02, "extreme": -0.05, "min_leverage": 0.5, "max_leverage": 8.0, "convexity": 3}
     engine = {"engine": {"sizer": sizer, "steepener": {"cap": 8.0}}}
-    m = _no_go(bench, ["sizing_parity", "spike_saturation"], v4=engine, baseline=engine)
+    m = _no_go(bench, ["sizing_parity", "spike_saturation", "spec_replay"], v4=engine, baseline=engine)
     assert m["sizing_parity"]["max_abs_error"] == pytest.approx(1.0)
     assert m["spike_saturation"]["unsaturated"] > 0
 
@@ -46,18 +49,18 @@ def test_haircut_that_raises_conviction(bench, monkeypatch) -> None:
         return original(values * 1.25 if digits == CONVICTION_DIGITS else values, mult, digits)
 
     monkeypatch.setattr(violet_engine.engine, "haircut_array", boosting)
-    m = _no_go(bench, ["haircut_only", "golden"])
+    m = _no_go(bench, ["haircut_only", "spec_replay"])
     assert m["haircut_only"]["boosted"] > 0
 
 
 def test_stablecoin_list_missing_one_symbol(bench) -> None:
-    m = _no_go(bench, ["no_stablecoins"], v4={"engine": {"stablecoins": {"symbols": list(STABLECOIN_SYMBOLS[1:])}}})
+    m = _no_go(bench, ["no_stablecoins", "spec_replay"], v4={"engine": {"stablecoins": {"symbols": list(STABLECOIN_SYMBOLS[1:])}}})
     assert m["no_stablecoins"]["stablecoin_decisions"] > 0
 
 
 def test_signal_at_or_above_the_threshold(bench, monkeypatch) -> None:
     monkeypatch.setattr(AlphaBetSizer, "is_signal", lambda self, vel_div: vel_div < self.config.threshold + 0.01)
-    m = _no_go(bench, ["short_below_threshold", "golden"])
+    m = _no_go(bench, ["short_below_threshold", "spec_replay"])
     assert m["short_below_threshold"]["not_below_threshold"] > 0
 
 
@@ -68,14 +71,14 @@ def test_spikes_cleaned_away(bench, monkeypatch) -> None:
         return original(self, np.where(vel_div < -1.0, self.config.threshold, vel_div))
 
     monkeypatch.setattr(AlphaBetSizer, "size", cleaning)
-    m = _no_go(bench, ["spike_saturation"])
+    m = _no_go(bench, ["spike_saturation", "spec_replay"])
     assert m["spike_saturation"]["unsaturated"] > 0 and m["spike_saturation"]["probe_failures"]
 
 
 def test_slot_gating_off(bench) -> None:
     off = {"execution": {"v4": {"single_slot": False}}}
     # Extra positions also post extra margin, exceed the V4 notional cap and breach the monitor.
-    m = _no_go(bench, ["slot_gating", "margin_3x", "v4_single_asset", "invariants"], v4=off, baseline=off)
+    m = _no_go(bench, ["slot_gating", "margin_3x", "v4_single_asset", "invariants", "spec_replay"], v4=off, baseline=off)
     assert m["slot_gating"]["busy_not_gated"] > 0 and m["slot_gating"]["max_open_positions"] > 1
 
 
@@ -92,7 +95,7 @@ def test_margin_binds_when_sized_on_capital_the_wallet_lacks(bench, monkeypatch)
         return 2.5 * original(resp, fallback)
 
     monkeypatch.setattr(trader_module, "equity_of", inflated)
-    m = _no_go(bench, ["margin_3x", "golden"])
+    m = _no_go(bench, ["margin_3x", "spec_replay"])
     assert m["margin_3x"]["insufficient_margin_rejects"] > 0
 
 
@@ -109,7 +112,7 @@ def test_journal_drops_decisions(bench, monkeypatch) -> None:
             original(self, d, conviction, notional, reason)
 
     monkeypatch.setattr(Recorder, "decision", forgetful)
-    m = _no_go(bench, ["schema_valid", "golden"])
+    m = _no_go(bench, ["schema_valid", "spec_replay"])
     assert "decisions" in m["schema_valid"]["first_problems"][0]
 
 
@@ -141,16 +144,21 @@ def test_rerun_that_differs(bench, monkeypatch) -> None:
         return original(*args, **kwargs).model_copy(update={"seed": next(calls)})
 
     monkeypatch.setattr(sim.harness.simulate, "venue_config", drifting_ids)
-    m = _no_go(bench, ["determinism", "golden"])
+    m = _no_go(bench, ["determinism"])
     assert m["determinism"]["hash_mismatches"] == ["scenarios/tiny_v4.yaml"]
 
 
-def test_golden_scenario_changed(bench) -> None:
+def test_golden_scenario_changed_is_reported_apart_from_the_verdict(bench) -> None:
+    """A golden diff says outputs changed since they were last reviewed: shown, never the verdict."""
     changed = {"name": "tiny_golden", "seed": 8, "engine": {"exits": {"take_profit": 0.01}},
                "data": {"kind": "synthetic", "config": {"n_scans": 3000, "n_assets": 6}}}
     bench.write("golden_ref", changed)
-    m = _no_go(bench, ["golden"])
-    assert m["golden"]["changed"] == ["tiny_golden"]
+    code, cert, output = bench.certify()
+    assert code == 0 and cert["verdict"] == "GO" and cert["failed"] == []
+    assert cert["golden"]["changed"] == ["tiny_golden"]
+    assert "golden: 1 of 1 golden outputs changed since they were last reviewed: tiny_golden" in output
+    golden = next(c for c in cert["checks"] if c["id"] == "golden")
+    assert not golden["passed"] and golden["regression"]
 
 
 def test_orders_whose_answer_was_lost_are_forgotten(bench, monkeypatch) -> None:
@@ -172,3 +180,52 @@ def test_fault_that_never_fires(bench) -> None:
               {"kind": "reject", "code": 80012, "rate": 0.5, "requests": ["get_position_mode"]}]  # never sent
     m = _no_go(bench, ["fault_coverage"], faults={"faults": faults})
     assert "fault.reject.80012" in m["fault_coverage"]["unreached"]
+
+
+# -- drifted constants: caught by the reference replay, not by a changed byte -----------------------
+
+def _drift(monkeypatch, organ: type, **changes) -> None:
+    """Build ``organ`` with some of its settings drifted, whatever the scenario configures: the
+    defect a changed constant in ``violet_engine.constants`` plants."""
+    original = organ.__init__
+
+    def drifted(self, config):
+        original(self, config.model_copy(update=changes))
+
+    monkeypatch.setattr(organ, "__init__", drifted)
+
+
+def test_signal_threshold_drifted(bench, monkeypatch) -> None:
+    _drift(monkeypatch, AlphaBetSizer, threshold=-0.021)
+    m = _no_go(bench, ["spec_replay"])
+    assert m["spec_replay"]["first_disagreement"].startswith("tiny_v4 scan ")
+
+
+def test_convexity_drifted(bench, monkeypatch) -> None:
+    _drift(monkeypatch, AlphaBetSizer, convexity=2)
+    m = _no_go(bench, ["sizing_parity", "spec_replay"])
+    assert "decision.conviction_base" in m["spec_replay"]["first_disagreement"]
+
+
+def test_esof_unfavourable_multiplier_drifted(bench, monkeypatch) -> None:
+    _drift(monkeypatch, EsofModulator, unfavourable=0.35)
+    m = _no_go(bench, ["spec_replay"])
+    assert "decision.esof_mult: expected 0.3, got 0.35" in m["spec_replay"]["first_disagreement"]
+
+
+def test_esof_stale_window_drifted(bench, monkeypatch) -> None:
+    _drift(monkeypatch, EsofModulator, stale_after_ms=1_800_000)
+    m = _no_go(bench, ["spec_replay"])
+    assert "decision.esof_mult: expected 0.4, got" in m["spec_replay"]["first_disagreement"]
+
+
+def test_haircut_rounded_to_five_places(bench, monkeypatch) -> None:
+    monkeypatch.setattr(violet_engine.engine, "CONVICTION_DIGITS", 5)
+    m = _no_go(bench, ["spec_replay"])
+    assert "decision.conviction" in m["spec_replay"]["first_disagreement"]
+
+
+def test_max_hold_off_by_one(bench, monkeypatch) -> None:
+    _drift(monkeypatch, ExitEngine, max_hold_scans=121)
+    m = _no_go(bench, ["spec_replay", "fault_coverage"])
+    assert ": exit_ts_ms: expected" in m["spec_replay"]["first_disagreement"]
