@@ -18,12 +18,14 @@ import pyarrow.compute as pc
 
 from exchange_mock import to_venue_symbol
 from sim.certify.evidence import Evidence, Run, Unavailable
+from sim.certify.boundary import esof_failures, flat_above_cap_accepted, replay_failures, vel_div_failures
 from sim.certify.engine_probes import sizer_curve, spike_probe
 from sim.certify.profile import (CountSpec, CoverageSpec, FaultSpec, GoldenSpec, HaircutSpec,
                                  LeverageSpec, MarginSpec, ParitySpec, Profile, SignalSpec, SlotSpec, SpikeSpec,
                                  SpecReplaySpec, StablecoinSpec, V4Spec)
 from sim.certify.spec_replay.replay import replay_run
 from sim.certify.tables import haircut, schema_problems, slot_use
+from violet_engine import EngineConfig
 from violet_engine.execution_policy import DAY_MS
 
 
@@ -57,6 +59,11 @@ class Measured:
     values: dict[str, Any]
     passed: bool
     evidence: list[str] = field(default_factory=list)
+
+
+def _probed(ev: Evidence, failures: Callable[[EngineConfig], list[str]]) -> list[str]:
+    """Boundary probe failures of every engine configuration that ran (``boundary``)."""
+    return [f for engine in ev.engines() for f in failures(engine)]
 
 
 def _runs(ev: Evidence, runs: list[Run], *files: str) -> list[str]:
@@ -93,9 +100,11 @@ def haircut_only(ev: Evidence, spec: HaircutSpec) -> Measured:
     decisions = sum(c.decisions for c in cuts)
     boosted = sum(c.boosted for c in cuts)
     low, high = (min(lows), max(highs)) if lows else (None, None)
-    passed = (decisions > 0 and boosted == 0 and low is not None
+    probes = _probed(ev, lambda engine: esof_failures(engine, spec.probes))
+    passed = (decisions > 0 and boosted == 0 and low is not None and not probes
               and low >= spec.min_esof_mult and high <= spec.max_esof_mult)
-    return Measured({"decisions": decisions, "min_esof_mult": low, "max_esof_mult": high, "boosted": boosted},
+    return Measured({"decisions": decisions, "min_esof_mult": low, "max_esof_mult": high, "boosted": boosted,
+                     "probes": len(spec.probes), "probe_failures": probes[:5]},
                     passed, _runs(ev, ev.runs, "decisions.parquet"))
 
 
@@ -122,9 +131,10 @@ def short_below_threshold(ev: Evidence, spec: SignalSpec) -> Measured:
         entries = pc.equal(o.column("purpose"), "ENTRY")
         buy_entries += int(pc.sum(pc.and_(entries, pc.equal(o.column("side"), "BUY"))).as_py() or 0)
         not_short += int(pc.sum(pc.not_equal(t.column("side"), "SHORT")).as_py() or 0)
-    passed = decisions > 0 and not_below == 0 and buy_entries == 0 and not_short == 0
+    probes = _probed(ev, lambda engine: vel_div_failures(engine, spec.probes))
+    passed = decisions > 0 and not_below == 0 and buy_entries == 0 and not_short == 0 and not probes
     return Measured({"decisions": decisions, "not_below_threshold": not_below, "buy_entry_orders": buy_entries,
-                     "non_short_trades": not_short},
+                     "non_short_trades": not_short, "probes": len(spec.probes), "probe_failures": probes[:5]},
                     passed, _runs(ev, ev.runs, "decisions.parquet", "orders.parquet", "trades.parquet"))
 
 
@@ -148,6 +158,7 @@ def spike_saturation(ev: Evidence, spec: SpikeSpec) -> Measured:
             if (a.conviction_base, a.notional_fraction) != (spec.conviction, spec.notional_fraction):
                 probe_failures.append(f"vel_div {a.vel_div:g}: {a.outcome} conviction {a.conviction_base} "
                                       f"fraction {a.notional_fraction}")
+    probe_failures += _probed(ev, lambda engine: vel_div_failures(engine, spec.probes))
     passed = unsaturated == 0 and not probe_failures and spikes >= spec.min_spike_decisions
     return Measured({"spike_decisions": spikes, "deepest_vel_div": deepest, "unsaturated": unsaturated,
                      "probed": list(spec.probe_vel_div), "probe_failures": probe_failures[:5]},
@@ -185,9 +196,11 @@ def exchange_leverage(ev: Evidence, spec: LeverageSpec) -> Measured:
         entered = set(o.filter(pc.equal(o.column("purpose"), "ENTRY")).column("symbol").to_pylist())
         unconfirmed += [f"{r.name}:{s}" for s in sorted(entered) if confirmed.get(s) != spec.leverage]
     breaches = sum(_breaches(ev.runs, "leverage_cap").values())
-    passed = trades > 0 and used == {spec.leverage} and max(used) <= spec.cap and not unconfirmed and breaches == 0
+    above_cap = spec.refuse_flat_above_cap and flat_above_cap_accepted(spec.cap)
+    passed = (trades > 0 and used == {spec.leverage} and max(used) <= spec.cap and not unconfirmed and breaches == 0
+              and not above_cap)
     return Measured({"leverages_used": sorted(used), "trades": trades, "unconfirmed_symbols": unconfirmed[:5],
-                     "cap_breaches": breaches},
+                     "cap_breaches": breaches, "flat_above_cap_accepted": above_cap},
                     passed, _runs(ev, ev.runs, "summary.json", "trades.parquet"))
 
 
@@ -268,11 +281,14 @@ def spec_replay(ev: Evidence, spec: SpecReplaySpec) -> Measured:
         gates.update(x.gates)
         exits.update(x.exits)
     decisions = sum(x.decisions for x in replays)
-    passed = bool(replays) and not skipped and decisions > 0 and disagreements <= spec.max_disagreements
+    probes = _probed(ev, lambda engine: replay_failures(engine, spec.probes, spec.exits))
+    passed = (bool(replays) and not skipped and decisions > 0 and disagreements <= spec.max_disagreements
+              and not probes)
     return Measured({"runs": len(replays), "scans": sum(x.scans for x in replays), "decisions": decisions,
                      "rejects": sum(x.rejects for x in replays), "trades": sum(x.trades for x in replays),
                      "gates": dict(sorted(gates.items())), "exits": dict(sorted(exits.items())),
-                     "disagreements": disagreements, "first_disagreement": first, "not_replayed": skipped},
+                     "disagreements": disagreements, "first_disagreement": first, "not_replayed": skipped,
+                     "probe_failures": probes[:5]},
                     passed, _runs(ev, ev.runs, "decisions.parquet", "rejects.parquet", "trades.parquet"))
 
 
@@ -292,6 +308,15 @@ def invariants(ev: Evidence, spec: CountSpec) -> Measured:
     total = sum(by_kind.values()) + len(unreconciled)
     return Measured({"breaches": dict(sorted(by_kind.items())), "ledger_not_reconciled": unreconciled},
                     total <= spec.max, _runs(ev, ev.runs))
+
+
+def expectations(ev: Evidence, spec: CountSpec) -> Measured:
+    """Each certification scenario's own ``expect:`` block, as its run evaluated it."""
+    failed = [f"{r.name}: {c.name} expected {c.expected}, measured {c.measured}"
+              for r in ev.runs for c in r.summary.failed_expectations]
+    stated = sum(len(r.summary.expectations) for r in ev.runs)
+    return Measured({"expectations": stated, "failed": len(failed), "first_failed": failed[:5]},
+                    len(failed) <= spec.max, _runs(ev, ev.runs))
 
 
 def no_liquidation(ev: Evidence, spec: CountSpec) -> Measured:
@@ -353,6 +378,7 @@ CHECKS: dict[str, tuple[str, Callable[[Evidence, Any], Measured]]] = {
     "v4_single_asset": ("V4 single asset and caps respected", v4_single_asset),
     "schema_valid": ("Journal schema valid, every scan accounted for", schema_valid),
     "invariants": ("Zero invariant breaches, ledger reconciled", invariants),
+    "expectations": ("Every certification scenario's own expect: block met", expectations),
     "no_liquidation": ("No liquidation in the baseline scenarios", no_liquidation),
     "determinism": ("Determinism: two runs, one hash", determinism),
     "spec_replay": ("SPEC 4-5 replayed independently agrees with every journaled outcome", spec_replay),

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -36,6 +36,59 @@ class CheckSpec(_Strict):
         return self.model_dump(mode="json", exclude={"mandatory"})
 
 
+class VelDivProbe(_Strict):
+    """A scan with this vel_div, after a quiet warm-up: the outcome and base conviction expected."""
+
+    vel_div: float
+    outcome: Literal["DECISION", "NO_SIGNAL"]
+    conviction_base: float | None = None
+
+
+class EsofProbe(_Strict):
+    """A signal scan whose EsoF score is ``age_ms`` old: the multiplier expected."""
+
+    score: float | None = None
+    age_ms: int = Field(default=0, ge=0)
+    esof_mult: float
+
+
+class PriceProbe(_Strict):
+    """A scan listing this price for one asset: the reject reason expected."""
+
+    price: float
+    reject: str
+
+
+class IrpTieProbe(_Strict):
+    """Warm-up drifts per scan where two assets fall alike: the symbol expected (the smaller)."""
+
+    drifts: dict[str, float]
+    pick: str
+
+
+class ExitProbe(_Strict):
+    """The exit engine at the price exactly at a move (``at``) after ``held`` scans."""
+
+    at: Literal["take_profit", "stop_loss", "entry"]
+    held: int = Field(ge=0)
+    reason: str | None = None
+
+
+class LossProbe(_Strict):
+    """The V4 gate with the day's realised loss at ``loss`` and the limit at ``limit``."""
+
+    loss: float
+    limit: float = Field(gt=0)
+    gate: str | None = None
+
+
+class ReplayProbes(_Strict):
+    prices: tuple[PriceProbe, ...] = ()
+    irp_ties: tuple[IrpTieProbe, ...] = ()
+    exits: tuple[ExitProbe, ...] = ()
+    daily_loss: tuple[LossProbe, ...] = ()
+
+
 class ParitySpec(CheckSpec):
     min_pearson: float = Field(ge=-1, le=1)
     max_abs_error: float = Field(gt=0)
@@ -45,6 +98,7 @@ class ParitySpec(CheckSpec):
 class HaircutSpec(CheckSpec):
     min_esof_mult: float = 0.0
     max_esof_mult: float = 1.0
+    probes: tuple[EsofProbe, ...] = ()
 
 
 class StablecoinSpec(CheckSpec):
@@ -57,6 +111,7 @@ class StablecoinSpec(CheckSpec):
 
 class SignalSpec(CheckSpec):
     threshold: float = Field(lt=0)
+    probes: tuple[VelDivProbe, ...] = ()
 
 
 class SpikeSpec(CheckSpec):
@@ -66,6 +121,7 @@ class SpikeSpec(CheckSpec):
     #: vel_div values the engine is probed with directly; the SPEC's -605 must be among them.
     probe_vel_div: tuple[float, ...] = Field(min_length=1)
     min_spike_decisions: int = Field(default=1, ge=0)
+    probes: tuple[VelDivProbe, ...] = ()
 
 
 class SlotSpec(CheckSpec):
@@ -76,6 +132,8 @@ class SlotSpec(CheckSpec):
 class LeverageSpec(CheckSpec):
     leverage: int = Field(ge=1)
     cap: int = Field(ge=1)
+    #: A flat leverage above the cap must be refused as a configuration.
+    refuse_flat_above_cap: bool = True
 
 
 class MarginSpec(CheckSpec):
@@ -147,6 +205,7 @@ class SpecReplaySpec(CheckSpec):
     gate_order: tuple[str, ...] = ("halted", "slot_busy", "asset_not_allowed", "daily_trade_cap",
                                    "daily_loss_halt")
     max_disagreements: int = Field(default=0, ge=0)
+    probes: ReplayProbes = ReplayProbes()
 
     @field_validator("gate_order")
     @classmethod
@@ -194,6 +253,7 @@ class Checks(_Strict):
     v4_single_asset: V4Spec | None = None
     schema_valid: CountSpec | None = None
     invariants: CountSpec | None = None
+    expectations: CountSpec | None = None
     no_liquidation: CountSpec | None = None
     determinism: CountSpec | None = None
     spec_replay: SpecReplaySpec | None = None

@@ -17,9 +17,13 @@ from sim.execution.session import VenueSession
 from sim.kernel.requests import RequestKind
 from sim.observe.recorder import Recorder
 from violet_engine.constants import CONVICTION_DIGITS, STABLECOIN_SYMBOLS
+from violet_engine.execution_policy import DayCounters, ExecutionPolicy
 from violet_engine.exits import ExitEngine
+from violet_engine.leverage import LeverageConfig
 from violet_engine.modulation import EsofModulator
+from violet_engine.selector import NO_ASSET
 from violet_engine.sizer import AlphaBetSizer
+from violet_engine.types import ExitReason
 
 PROJECT = Path(__file__).resolve().parents[2]
 
@@ -127,6 +131,11 @@ def test_ledger_that_does_not_reconcile(bench, monkeypatch) -> None:
     assert m["invariants"]["ledger_not_reconciled"]
 
 
+def test_scenario_expectation_not_met(bench) -> None:
+    m = _no_go(bench, ["expectations"], v4={"expect": {"min_trades": 100_000}})
+    assert m["expectations"]["first_failed"][0].startswith("tiny_v4: min_trades expected 100000")
+
+
 def test_liquidation_in_a_baseline_scenario(bench) -> None:
     squeeze = {"name": "squeeze", "seed": 41,
                "data": {"kind": "parquet", "path": str(PROJECT / "scenarios/data/squeeze_2023-07-13.parquet")},
@@ -197,25 +206,25 @@ def _drift(monkeypatch, organ: type, **changes) -> None:
 
 def test_signal_threshold_drifted(bench, monkeypatch) -> None:
     _drift(monkeypatch, AlphaBetSizer, threshold=-0.021)
-    m = _no_go(bench, ["spec_replay"])
+    m = _no_go(bench, ["short_below_threshold", "spec_replay"])
     assert m["spec_replay"]["first_disagreement"].startswith("tiny_v4 scan ")
 
 
 def test_convexity_drifted(bench, monkeypatch) -> None:
     _drift(monkeypatch, AlphaBetSizer, convexity=2)
-    m = _no_go(bench, ["sizing_parity", "spec_replay"])
+    m = _no_go(bench, ["sizing_parity", "spike_saturation", "spec_replay"])
     assert "decision.conviction_base" in m["spec_replay"]["first_disagreement"]
 
 
 def test_esof_unfavourable_multiplier_drifted(bench, monkeypatch) -> None:
     _drift(monkeypatch, EsofModulator, unfavourable=0.35)
-    m = _no_go(bench, ["spec_replay"])
+    m = _no_go(bench, ["haircut_only", "spec_replay"])
     assert "decision.esof_mult: expected 0.3, got 0.35" in m["spec_replay"]["first_disagreement"]
 
 
 def test_esof_stale_window_drifted(bench, monkeypatch) -> None:
     _drift(monkeypatch, EsofModulator, stale_after_ms=1_800_000)
-    m = _no_go(bench, ["spec_replay"])
+    m = _no_go(bench, ["haircut_only", "spec_replay"])
     assert "decision.esof_mult: expected 0.4, got" in m["spec_replay"]["first_disagreement"]
 
 
@@ -229,3 +238,97 @@ def test_max_hold_off_by_one(bench, monkeypatch) -> None:
     _drift(monkeypatch, ExitEngine, max_hold_scans=121)
     m = _no_go(bench, ["spec_replay", "fault_coverage"])
     assert ": exit_ts_ms: expected" in m["spec_replay"]["first_disagreement"]
+
+
+# -- boundary probes: defects no generated run lands on -------------------------------------------
+def test_signal_at_exactly_the_threshold(bench, monkeypatch) -> None:
+    monkeypatch.setattr(AlphaBetSizer, "is_signal", lambda self, vel_div: vel_div <= self.config.threshold)
+    m = _no_go(bench, ["short_below_threshold"])
+    assert m["short_below_threshold"]["probe_failures"] == ["vel_div -0.02: expected NO_SIGNAL None, got DECISION 0.5"]
+
+
+def test_saturation_one_ulp_early(bench, monkeypatch) -> None:
+    original = AlphaBetSizer.size
+
+    def early(self, vel_div):
+        return original(self, np.where(vel_div <= -0.049999999999999996, self.config.extreme, vel_div))
+
+    monkeypatch.setattr(AlphaBetSizer, "size", early)
+    m = _no_go(bench, ["spike_saturation"])
+    assert m["spike_saturation"]["probe_failures"][0].startswith("vel_div -0.049999999999999996: expected DECISION")
+
+
+def test_esof_band_edge_inclusive(bench, monkeypatch) -> None:
+    def inclusive(self, score, score_ts_ms, now_ms):
+        c = self.config
+        fresh = np.isfinite(score) & (score_ts_ms >= 0) & (now_ms - score_ts_ms <= c.stale_after_ms)
+        banded = np.where(score >= c.edge, 1.0, np.where(score <= -c.edge, c.unfavourable, c.neutral))
+        return np.where(fresh, banded, c.stale_fallback)
+
+    monkeypatch.setattr(EsofModulator, "multipliers", inclusive)
+    m = _no_go(bench, ["haircut_only"])
+    assert "EsoF score 0.02 aged 0 ms: expected 0.8, got 1.0" in m["haircut_only"]["probe_failures"]
+
+
+def test_irp_ties_to_the_largest_symbol(bench, monkeypatch) -> None:
+    original = violet_engine.engine.pick
+
+    def largest(scores):
+        col, best = original(scores[:, ::-1])
+        return np.where(col == NO_ASSET, NO_ASSET, scores.shape[1] - 1 - col), best
+
+    monkeypatch.setattr(violet_engine.engine, "pick", largest)
+    m = _no_go(bench, ["spec_replay"])
+    assert m["spec_replay"]["probe_failures"] == [
+        "IRP tie ['PROBEAUSDT', 'PROBEBUSDT', 'PROBECUSDT']: expected PROBEBUSDT, got PROBECUSDT"]
+
+
+def test_negative_price_accepted(bench, monkeypatch) -> None:
+    original = violet_engine.engine.validate_batch
+
+    def lenient(batch, last_ts, last_sn):
+        return original(dataclasses.replace(batch, prices=np.abs(batch.prices)), last_ts, last_sn)
+
+    monkeypatch.setattr(violet_engine.engine, "validate_batch", lenient)
+    m = _no_go(bench, ["spec_replay"])
+    assert m["spec_replay"]["probe_failures"] == ["price -1.0: expected reject price_negative, got DECISION None"]
+
+
+def test_take_profit_not_at_exactly_its_move(bench, monkeypatch) -> None:
+    def strict(self, entry_price, price, scans_held):
+        c = self.config
+        if price > entry_price * (1 + c.stop_loss):
+            return ExitReason.STOP_LOSS
+        if price < entry_price * (1 - c.take_profit):
+            return ExitReason.TAKE_PROFIT
+        return ExitReason.MAX_HOLD if scans_held >= c.max_hold_scans else None
+
+    monkeypatch.setattr(ExitEngine, "check", strict)
+    m = _no_go(bench, ["spec_replay"])
+    assert m["spec_replay"]["probe_failures"][:2] == ["exit at take_profit after 1 scans: expected TAKE_PROFIT, got None",
+                                                      "exit at stop_loss after 1 scans: expected STOP_LOSS, got None"]
+
+
+def test_daily_loss_limit_with_its_sign_flipped(bench, monkeypatch) -> None:
+    original = ExecutionPolicy.gate
+
+    def flipped(self, asset, *, halted, slot_busy, day):
+        profit = DayCounters()
+        profit.day, profit.trades, profit.pnl = day.day, day.trades, -day.pnl
+        return original(self, asset, halted=halted, slot_busy=slot_busy, day=profit)
+
+    monkeypatch.setattr(ExecutionPolicy, "gate", flipped)
+    m = _no_go(bench, ["spec_replay"])
+    assert "day loss 300.0 at limit 300.0: expected daily_loss_halt, got None" in m["spec_replay"]["probe_failures"]
+
+
+def test_flat_leverage_above_cap_accepted(bench, monkeypatch) -> None:
+    validators = LeverageConfig.__pydantic_decorators__.model_validators
+    monkeypatch.delitem(validators, "_consistent")
+    LeverageConfig.model_rebuild(force=True)
+    try:
+        m = _no_go(bench, ["exchange_leverage"])
+    finally:
+        monkeypatch.undo()
+        LeverageConfig.model_rebuild(force=True)
+    assert m["exchange_leverage"]["flat_above_cap_accepted"] is True
