@@ -204,13 +204,29 @@ def exchange_leverage(ev: Evidence, spec: LeverageSpec) -> Measured:
                     passed, _runs(ev, ev.runs, "summary.json", "trades.parquet"))
 
 
+def _margin_headroom(r: Run) -> float | None:
+    """The least share of the available margin left after an entry posted its margin and paid its
+    opening fee (the venue's true limit; None without trades). The k-th ENTER opened the k-th trade."""
+    d, t, f = r.table("decisions"), r.table("trades"), r.table("fills")
+    capital = [row["capital"] for row in d.to_pylist() if row["action"] == "ENTER"]
+    opening = {(x["symbol"], x["ts_ms"]): x["fee"] for x in f.to_pylist() if x["side"] == "SELL"}
+    trades = sorted(t.to_pylist(), key=lambda x: x["entry_ts_ms"])
+    room = [1 - float(x["margin"] + opening.get((x["symbol"], x["entry_ts_ms"]), Decimal(0))) / c
+            for x, c in zip(trades, capital) if c > 0]
+    return min(room) if room else None
+
+
 def margin_3x(ev: Evidence, spec: MarginSpec) -> Measured:
     rejects = sum(r.facts.insufficient_margin_rejects for r in ev.runs)
     utilization = max(r.facts.max_margin_utilization for r in ev.runs)
+    rooms = [h for h in (_margin_headroom(r) for r in ev.runs) if h is not None]
+    headroom = min(rooms) if rooms else None
     fit = ev.recorded.studies["margin"]["by_leverage"].get(f"{spec.leverage}x", {}).get("fit")
     passed = (rejects <= spec.max_insufficient_margin_rejects and utilization <= spec.max_margin_utilization
-              and fit is not None and fit >= spec.min_recorded_fit)
+              and headroom is not None and headroom > 0 and fit is not None and fit >= spec.min_recorded_fit)
     return Measured({"insufficient_margin_rejects": rejects, "max_margin_utilization": utilization,
+                     "sizing_bound_headroom": round(spec.max_margin_utilization - utilization, 6),
+                     "min_available_margin_headroom": None if headroom is None else round(headroom, 6),
                      "recorded_fit": fit},
                     passed, _runs(ev, ev.runs) + [ev.rel(ev.recorded.study_files["margin"])])
 
@@ -360,8 +376,13 @@ def fault_coverage(ev: Evidence, spec: CoverageSpec) -> Measured:
     probes = sum(c.probes for c in s.classes)
     reached = sum(c.reached for c in s.classes)
     share = reached / probes if probes else 0.0
-    return Measured({"probes": probes, "reached": reached, "share": round(share, 4),
-                     "unreached": list(s.unreached_probes[:5])},
+    values: dict[str, Any] = {"probes": probes, "reached": reached, "share": round(share, 4),
+                              "unreached": list(s.unreached_probes[:5])}
+    if share < spec.min_reached_share and s.seeds_per_scenario < s.profile_seeds:
+        values["why"] = (f"a quick run: {s.seeds_per_scenario} seeds per fault scenario reach "
+                         f"{reached} of {probes} probes; coverage is sized on the profile's {s.profile_seeds} "
+                         f"seeds (run with --seeds {s.profile_seeds} or without --seeds)")
+    return Measured(values,
                     probes > 0 and share >= spec.min_reached_share, [ev.rel(s.report)])
 
 

@@ -85,4 +85,6 @@ def run_faults(suite: FaultSuite | None, root: Path, out: Path, seeds: int | Non
         classes=classes(report),
         unreached_probes=tuple(report.unreached),
         seeds=tuple(sorted({r.seed for r in report.results})),
-        report=out / "swarm.json")
+        report=out / "swarm.json",
+        profile_seeds=suite.seeds,
+        seeds_per_scenario=n)

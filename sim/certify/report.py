@@ -52,9 +52,17 @@ def golden_note(ev: Evidence, results: list[CheckResult]) -> dict[str, Any]:
     return {"checked": True, "changed": changed, "note": note}
 
 
+def verdict_line(ev: Evidence, results: list[CheckResult]) -> str:
+    """The verdict as people read it: a GO on generated recorded trades says it is a rehearsal."""
+    said = verdict(results)
+    return f"{said} ({ev.recorded.rehearsal})" if said == "GO" and ev.recorded.rehearsal else said
+
+
 def certificate(profile: Profile, ev: Evidence, results: list[CheckResult], prov: dict[str, Any]) -> dict[str, Any]:
     return {
         "verdict": verdict(results),
+        "verdict_line": verdict_line(ev, results),
+        "rehearsal": ev.recorded.rehearsal is not None,
         "reason": reason(results),
         "profile": {"name": profile.name, "title": profile.title},
         "failed": [r.id for r in failed_first(results) if not r.passed and not r.regression],
@@ -98,8 +106,8 @@ def _plots(ev: Evidence, profile: Profile) -> list[Plot]:
 
 def _markdown(cert: dict[str, Any], results: list[CheckResult], images: list[tuple[Plot, str]]) -> str:
     prov = cert["provenance"]
-    lines = [f"# Certification {cert['profile']['name']}: {cert['verdict']}", "",
-             f"**{cert['verdict']}: {cert['reason']}**", "",
+    lines = [f"# Certification {cert['profile']['name']}: {cert['verdict_line']}", "",
+             f"**{cert['verdict_line']}: {cert['reason']}**", "",
              f"Golden (regression, not part of the verdict): {cert['golden']['note']}.", "",
              cert["profile"]["title"], "",
              f"Commit `{prov['project']['commit']}`, config hash `{prov['config_hash'][:16]}`, "
@@ -155,8 +163,8 @@ def _html(cert: dict[str, Any], results: list[CheckResult], images: list[tuple[P
 <html lang="en"><head><meta charset="utf-8"><title>Certification {e(cert['profile']['name'])}: {cert['verdict']}</title>
 <style>{_CSS}</style></head>
 <body>
-<div class="verdict {cert['verdict']}">{cert['verdict']}</div>
-<p><b>{cert['verdict']}: {e(cert['reason'])}</b></p>
+<div class="verdict {cert['verdict']}">{e(cert['verdict_line'])}</div>
+<p><b>{e(cert['verdict_line'])}: {e(cert['reason'])}</b></p>
 <p>Golden (regression, not part of the verdict): {e(cert['golden']['note'])}.</p>
 <p>{e(cert['profile']['title'])}<br>
 Commit <code>{e(prov['project']['commit'])}</code>, config hash <code>{prov['config_hash'][:16]}</code>,

@@ -56,7 +56,7 @@ def certify(profile_name: str, source: str | None, seeds: int | None, workers: i
         sys.exit(2)
     ordered = failed_first(done.checks)
     passed = sum(r.passed for r in done.checks)
-    click.echo(f"{done.verdict} (profile {done.certificate['profile']['name']}): {done.reason}")
+    click.echo(f"{done.certificate['verdict_line']} (profile {done.certificate['profile']['name']}): {done.reason}")
     for r in ordered:
         if not r.passed and not r.regression:
             click.echo(_line(r))

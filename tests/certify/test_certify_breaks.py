@@ -189,6 +189,18 @@ def test_fault_that_never_fires(bench) -> None:
               {"kind": "reject", "code": 80012, "rate": 0.5, "requests": ["get_position_mode"]}]  # never sent
     m = _no_go(bench, ["fault_coverage"], faults={"faults": faults})
     assert "fault.reject.80012" in m["fault_coverage"]["unreached"]
+    assert "why" not in m["fault_coverage"]  # the profile's seeds ran: a real gap, not a quick run
+
+
+def test_quick_run_says_why_coverage_failed(bench) -> None:
+    faults = [{"kind": "reject", "code": 429, "rate": 0.1, "requests": ["place_order", "positions", "balance"]},
+              {"kind": "lost_response", "rate": 0.1},
+              {"kind": "reject", "code": 80012, "rate": 0.5, "requests": ["get_position_mode"]}]
+    code, cert, output = bench.certify(bench.profile(faults={"faults": faults}), "--no-golden", "--seeds", "2")
+    assert code == 1 and cert["failed"] == ["fault_coverage"]
+    why = next(c for c in cert["checks"] if c["id"] == "fault_coverage")["measured"]["why"]
+    assert why.startswith("a quick run: 2 seeds per fault scenario reach ")
+    assert why.endswith("coverage is sized on the profile's 6 seeds (run with --seeds 6 or without --seeds)")
 
 
 # -- drifted constants: caught by the reference replay, not by a changed byte -----------------------

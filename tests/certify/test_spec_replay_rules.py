@@ -2,8 +2,10 @@
 haircut, 4.4 tie-break, 5 exits and caps), hand-computed, with the built-in profile's values."""
 from __future__ import annotations
 
+import ast
 import math
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -22,6 +24,16 @@ def test_sizer_reproduces_the_spec_table(vel_div: float, conviction: float, frac
     assert rules.is_signal(vel_div, SPEC.sizing)
     assert rules.conviction(vel_div, SPEC.sizing) == conviction
     assert round(SPEC.sizing.base_fraction * rules.conviction(vel_div, SPEC.sizing), 12) == fraction
+
+
+def test_recorded_generator_sizes_with_the_spec_not_the_engine() -> None:
+    from sim.recorded import base_curve
+    from violet_engine import constants as k
+    assert base_curve.SPEC_SIZER == (k.THRESHOLD, k.EXTREME, k.MIN_LEVERAGE, k.MAX_LEVERAGE, k.CONVEXITY)
+    imported = [n for n in ast.walk(ast.parse(Path(base_curve.__file__).read_text()))
+                if isinstance(n, (ast.Import, ast.ImportFrom))]
+    assert not [n for n in imported if "violet_engine" in ast.dump(n)]
+    assert list(base_curve.base_conviction([-0.025, -0.04, -605.0])) == [0.5393518518518519, 3.0185185185185177, 9.0]
 
 
 def test_signal_is_strictly_below_the_threshold() -> None:

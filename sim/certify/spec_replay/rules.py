@@ -12,6 +12,7 @@ from decimal import ROUND_DOWN, Decimal
 from typing import Any, Mapping
 
 from sim.certify.profile import ReplayEsof, ReplayExits, ReplaySizing
+from sim.recorded.base_curve import spec_conviction
 from sim.certify.spec_replay.settings import Steepening
 
 
@@ -63,15 +64,11 @@ def is_signal(vel_div: float, sizing: ReplaySizing) -> bool:
     return vel_div < sizing.threshold
 
 
-def strength(vel_div: float, sizing: ReplaySizing) -> float:
-    s = (sizing.threshold - vel_div) / (sizing.threshold - sizing.extreme)
-    return min(max(s, 0.0), 1.0)
-
-
 def conviction(vel_div: float, sizing: ReplaySizing) -> float:
-    """SPEC 4.5: ``min + (max - min) * s ** convexity``."""
-    s = strength(vel_div, sizing)
-    return sizing.min_leverage + (sizing.max_leverage - sizing.min_leverage) * math.pow(s, sizing.convexity)
+    """SPEC 4.5 with the profile's parameters: the formula the recorded-trade generator sizes with
+    too (``sim.recorded.base_curve``), itself written from the SPEC, not taken from the engine."""
+    return spec_conviction(vel_div, sizing.threshold, sizing.extreme, sizing.min_leverage, sizing.max_leverage,
+                           sizing.convexity)
 
 
 def steepened(vel_div: float, base: float, steepening: Steepening | None, sizing: ReplaySizing) -> float:
