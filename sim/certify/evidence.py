@@ -129,6 +129,7 @@ class Evidence:
     golden: Golden | Unavailable | None  # None: not asked for (--no-golden)
     swarm: Swarm | Unavailable
     recorded: Recorded
+    engine: Any = None  # the --engine file (``engine_file.EngineFile``) laid over every scenario
 
     def rel(self, path: Path) -> str:
         """A path as the report shows it: relative to the output directory."""

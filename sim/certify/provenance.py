@@ -89,6 +89,7 @@ def provenance(profile: Profile, ev: Evidence, root: Path) -> dict[str, Any]:
         "data_hash": data,
         "data_parts": data_parts,
         "recorded_trades": {"source": ev.recorded.source, "origin": ev.recorded.origin},
+        "engine": None if ev.engine is None else ev.engine.provenance(),
         "seeds": {
             "scenarios": {r.file: r.summary.seed for r in ev.runs},
             "fault_swarm": None if isinstance(swarm, Unavailable) else list(swarm.seeds),

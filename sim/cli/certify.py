@@ -38,18 +38,22 @@ def _line(r: CheckResult) -> str:
               help="Swarm worker processes (default: one per CPU).")
 @click.option("--root", type=click.Path(file_okay=False, exists=True, path_type=Path), default=Path("."),
               show_default=True, help="Project checkout the profile's scenario and golden paths are relative to.")
+@click.option("--engine", "engine_file", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
+              help="Engine configuration (organ dotted paths and settings, YAML/JSON) laid over every "
+                   "certification scenario's engine; recorded in the provenance.")
 @click.option("--no-golden", "no_golden", is_flag=True,
               help="Skip the golden comparison (a regression check: the verdict never hinges on it).")
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Directory for certificate.json, report.html, report.md and all evidence.")
 def certify(profile_name: str, source: str | None, seeds: int | None, workers: int | None, root: Path,
-            out_dir: Path, no_golden: bool) -> None:
+            out_dir: Path, no_golden: bool, engine_file: Path | None) -> None:
     """Run the certification scenarios, the golden check, the fault swarm, a determinism rerun and
     the recorded-trade studies; write the certificate and the report; exit 0 GO / 1 NO-GO / 2 error."""
     started = time.monotonic()
     try:
         done = run_certification(out_dir, profile=profile_name, source=source, seeds=seeds, workers=workers,
-                                 root=root, golden=not no_golden, log=_log)
+                                 root=root, golden=not no_golden,
+                                 engine=engine_file, log=_log)
     except Exception as exc:  # the contract is one line and exit code 2, whatever stopped the run
         text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         click.echo(f"error: certify could not run: {text}", err=True)
