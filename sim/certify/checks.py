@@ -24,6 +24,7 @@ from sim.certify.profile import (CountSpec, CoverageSpec, FaultSpec, GoldenSpec,
                                  LeverageSpec, MarginSpec, ParitySpec, Profile, SignalSpec, SlotSpec, SpikeSpec,
                                  SpecReplaySpec, StablecoinSpec, V4Spec)
 from sim.certify.spec_replay.replay import replay_run
+from sim.certify.venue_audit import audit_run
 from sim.certify.tables import haircut, schema_problems, slot_use
 from violet_engine import EngineConfig
 from violet_engine.execution_policy import DAY_MS
@@ -335,6 +336,16 @@ def expectations(ev: Evidence, spec: CountSpec) -> Measured:
                     len(failed) <= spec.max, _runs(ev, ev.runs))
 
 
+def venue_audit(ev: Evidence, spec: CountSpec) -> Measured:
+    """Every fee, margin, realised PnL, trade PnL and the final wallet recomputed from the journal."""
+    audits = [audit_run(r.name, r.scenario, {t: r.table(t).to_pylist() for t in ("fills", "trades")},
+                        r.summary.final_wallet, r.facts.open_at_end) for r in ev.runs]
+    problems = [p for a in audits for p in a.problems]
+    fills, trades = sum(a.fills for a in audits), sum(a.trades for a in audits)
+    return Measured({"fills": fills, "trades": trades, "problems": len(problems), "first_problems": problems[:5]},
+                    trades > 0 and len(problems) <= spec.max, _runs(ev, ev.runs, "fills.parquet", "trades.parquet"))
+
+
 def no_liquidation(ev: Evidence, spec: CountSpec) -> Measured:
     runs = ev.runs_in("baseline")
     liquidations = {r.name: r.facts.liquidations for r in runs if r.facts.liquidations}
@@ -400,6 +411,7 @@ CHECKS: dict[str, tuple[str, Callable[[Evidence, Any], Measured]]] = {
     "schema_valid": ("Journal schema valid, every scan accounted for", schema_valid),
     "invariants": ("Zero invariant breaches, ledger reconciled", invariants),
     "expectations": ("Every certification scenario's own expect: block met", expectations),
+    "venue_audit": ("Venue audited: fees, margins, PnL and the ledger recomputed to the last digit", venue_audit),
     "no_liquidation": ("No liquidation in the baseline scenarios", no_liquidation),
     "determinism": ("Determinism: two runs, one hash", determinism),
     "spec_replay": ("SPEC 4-5 replayed independently agrees with every journaled outcome", spec_replay),

@@ -254,6 +254,7 @@ class Checks(_Strict):
     schema_valid: CountSpec | None = None
     invariants: CountSpec | None = None
     expectations: CountSpec | None = None
+    venue_audit: CountSpec | None = None
     no_liquidation: CountSpec | None = None
     determinism: CountSpec | None = None
     spec_replay: SpecReplaySpec | None = None

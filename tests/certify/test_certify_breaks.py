@@ -11,7 +11,10 @@ import pytest
 
 import sim.harness.simulate
 import violet_engine.engine
+from decimal import Decimal
+
 from exchange_mock import Venue
+from exchange_mock.models.fee import ContractFees
 import sim.execution.trader as trader_module
 from sim.execution.session import VenueSession
 from sim.kernel.requests import RequestKind
@@ -344,3 +347,15 @@ def test_flat_leverage_above_cap_accepted(bench, monkeypatch) -> None:
         monkeypatch.undo()
         LeverageConfig.model_rebuild(force=True)
     assert m["exchange_leverage"]["flat_above_cap_accepted"] is True
+
+
+def test_venue_charging_a_fee_above_its_published_rate(bench, monkeypatch) -> None:
+    original = ContractFees.rates
+
+    def dearer(self, contract):
+        maker, taker = original(self, contract)
+        return maker, taker * Decimal("1.01")
+
+    monkeypatch.setattr(ContractFees, "rates", dearer)
+    m = _no_go(bench, ["venue_audit"])
+    assert " fee " in m["venue_audit"]["first_problems"][0]
