@@ -9,66 +9,22 @@ so that a check cannot pass because its situation never arose.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any, Callable
 
 import numpy as np
 import pyarrow.compute as pc
 
 from exchange_mock import to_venue_symbol
-from sim.certify.evidence import Evidence, Run, Unavailable
-from sim.certify.boundary import esof_failures, flat_above_cap_accepted, replay_failures, vel_div_failures
+from sim.certify.evidence import Evidence, Unavailable
+from sim.certify.boundary import esof_failures, replay_failures, vel_div_failures
 from sim.certify.engine_probes import sizer_curve, spike_probe
+from sim.certify.execution_checks import breach_counts, exchange_leverage, margin_3x, slot_gating, v4_single_asset
+from sim.certify.measured import CheckResult, Measured, probed, run_files
 from sim.certify.profile import (CountSpec, CoverageSpec, FaultSpec, GoldenSpec, HaircutSpec,
-                                 LeverageSpec, MarginSpec, ParitySpec, Profile, SignalSpec, SlotSpec, SpikeSpec,
-                                 SpecReplaySpec, StablecoinSpec, V4Spec)
+                                 ParitySpec, Profile, SignalSpec, SpikeSpec, SpecReplaySpec, StablecoinSpec)
 from sim.certify.spec_replay.replay import replay_run
 from sim.certify.venue_audit import audit_run
-from sim.certify.tables import haircut, schema_problems, slot_use
-from violet_engine import EngineConfig
-from violet_engine.execution_policy import DAY_MS
-
-
-@dataclass(frozen=True)
-class CheckResult:
-    id: str
-    title: str
-    mandatory: bool
-    threshold: dict[str, Any]
-    measured: dict[str, Any]
-    passed: bool
-    evidence: list[str]
-    available: bool = True
-
-    @property
-    def regression(self) -> bool:
-        """A regression check says that outputs changed since they were last reviewed, not that
-        the engine is wrong: it is reported apart and the verdict does not hinge on it."""
-        return self.id in REGRESSION
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "title": self.title, "mandatory": self.mandatory, "threshold": self.threshold,
-                "measured": self.measured, "passed": self.passed, "available": self.available,
-                "regression": self.regression, "evidence": self.evidence}
-
-
-@dataclass
-class Measured:
-    """What a check function returns; the wrapper adds id, title, mandatory flag and threshold."""
-
-    values: dict[str, Any]
-    passed: bool
-    evidence: list[str] = field(default_factory=list)
-
-
-def _probed(ev: Evidence, failures: Callable[[EngineConfig], list[str]]) -> list[str]:
-    """Boundary probe failures of every engine configuration that ran (``boundary``)."""
-    return [f for engine in ev.engines() for f in failures(engine)]
-
-
-def _runs(ev: Evidence, runs: list[Run], *files: str) -> list[str]:
-    return [ev.rel(r.dir / f) for r in runs for f in (files or ("summary.json",))]
+from sim.certify.tables import haircut, schema_problems
 
 
 # -- decision layer -------------------------------------------------------------------------------
@@ -101,12 +57,12 @@ def haircut_only(ev: Evidence, spec: HaircutSpec) -> Measured:
     decisions = sum(c.decisions for c in cuts)
     boosted = sum(c.boosted for c in cuts)
     low, high = (min(lows), max(highs)) if lows else (None, None)
-    probes = _probed(ev, lambda engine: esof_failures(engine, spec.probes))
+    probes = probed(ev, lambda engine: esof_failures(engine, spec.probes))
     passed = (decisions > 0 and boosted == 0 and low is not None and not probes
               and low >= spec.min_esof_mult and high <= spec.max_esof_mult)
     return Measured({"decisions": decisions, "min_esof_mult": low, "max_esof_mult": high, "boosted": boosted,
                      "probes": len(spec.probes), "probe_failures": probes[:5]},
-                    passed, _runs(ev, ev.runs, "decisions.parquet"))
+                    passed, run_files(ev, ev.runs, "decisions.parquet"))
 
 
 def no_stablecoins(ev: Evidence, spec: StablecoinSpec) -> Measured:
@@ -119,7 +75,7 @@ def no_stablecoins(ev: Evidence, spec: StablecoinSpec) -> Measured:
     passed = decisions <= spec.max_decisions and orders <= spec.max_orders and not missing
     return Measured({"stablecoin_decisions": decisions, "stablecoin_orders": orders,
                      "listed_in_data": len(listed), "never_listed": missing},
-                    passed, _runs(ev, ev.runs, "decisions.parquet", "orders.parquet"))
+                    passed, run_files(ev, ev.runs, "decisions.parquet", "orders.parquet"))
 
 
 def short_below_threshold(ev: Evidence, spec: SignalSpec) -> Measured:
@@ -132,11 +88,11 @@ def short_below_threshold(ev: Evidence, spec: SignalSpec) -> Measured:
         entries = pc.equal(o.column("purpose"), "ENTRY")
         buy_entries += int(pc.sum(pc.and_(entries, pc.equal(o.column("side"), "BUY"))).as_py() or 0)
         not_short += int(pc.sum(pc.not_equal(t.column("side"), "SHORT")).as_py() or 0)
-    probes = _probed(ev, lambda engine: vel_div_failures(engine, spec.probes))
+    probes = probed(ev, lambda engine: vel_div_failures(engine, spec.probes))
     passed = decisions > 0 and not_below == 0 and buy_entries == 0 and not_short == 0 and not probes
     return Measured({"decisions": decisions, "not_below_threshold": not_below, "buy_entry_orders": buy_entries,
                      "non_short_trades": not_short, "probes": len(spec.probes), "probe_failures": probes[:5]},
-                    passed, _runs(ev, ev.runs, "decisions.parquet", "orders.parquet", "trades.parquet"))
+                    passed, run_files(ev, ev.runs, "decisions.parquet", "orders.parquet", "trades.parquet"))
 
 
 def spike_saturation(ev: Evidence, spec: SpikeSpec) -> Measured:
@@ -159,129 +115,14 @@ def spike_saturation(ev: Evidence, spec: SpikeSpec) -> Measured:
             if (a.conviction_base, a.notional_fraction) != (spec.conviction, spec.notional_fraction):
                 probe_failures.append(f"vel_div {a.vel_div:g}: {a.outcome} conviction {a.conviction_base} "
                                       f"fraction {a.notional_fraction}")
-    probe_failures += _probed(ev, lambda engine: vel_div_failures(engine, spec.probes))
+    probe_failures += probed(ev, lambda engine: vel_div_failures(engine, spec.probes))
     passed = unsaturated == 0 and not probe_failures and spikes >= spec.min_spike_decisions
     return Measured({"spike_decisions": spikes, "deepest_vel_div": deepest, "unsaturated": unsaturated,
                      "probed": list(spec.probe_vel_div), "probe_failures": probe_failures[:5]},
-                    passed, _runs(ev, ev.runs, "decisions.parquet"))
+                    passed, run_files(ev, ev.runs, "decisions.parquet"))
 
 
 # -- execution ------------------------------------------------------------------------------------
-def _breaches(runs: list[Run], *kinds: str) -> Counter[str]:
-    return Counter(str(b.invariant) for r in runs for b in r.summary.breaches if not kinds or b.invariant in kinds)
-
-
-def slot_gating(ev: Evidence, spec: SlotSpec) -> Measured:
-    uses = [slot_use(r.table("decisions"), r.table("trades")) for r in ev.runs]
-    busy, not_gated = sum(u.busy for u in uses), sum(u.not_gated for u in uses)
-    first = next((f"{r.name} at ts {u.first_not_gated_ts}" for r, u in zip(ev.runs, uses) if u.not_gated), None)
-    most = max(r.facts.max_open_positions for r in ev.runs)
-    breaches = sum(_breaches(ev.runs, "single_slot", "venue_violation").values())
-    passed = most <= spec.max_open_positions and not_gated == 0 and breaches == 0 and busy >= spec.min_busy_decisions
-    return Measured({"max_open_positions": most, "busy_slot_decisions": busy, "busy_not_gated": not_gated,
-                     "first_not_gated": first, "slot_breaches": breaches},
-                    passed, _runs(ev, ev.runs, "decisions.parquet", "trades.parquet"))
-
-
-def exchange_leverage(ev: Evidence, spec: LeverageSpec) -> Measured:
-    """Positions at exactly the policy's leverage, confirmed on every symbol that got an entry."""
-    used: set[int] = set()
-    unconfirmed: list[str] = []
-    trades = 0
-    for r in ev.runs:
-        t = r.table("trades")
-        trades += t.num_rows
-        used |= set(r.facts.exchange_leverages) | set(t.column("exchange_leverage").to_pylist())
-        confirmed = r.facts.leverage_confirmed
-        o = r.table("orders")
-        entered = set(o.filter(pc.equal(o.column("purpose"), "ENTRY")).column("symbol").to_pylist())
-        unconfirmed += [f"{r.name}:{s}" for s in sorted(entered) if confirmed.get(s) != spec.leverage]
-    breaches = sum(_breaches(ev.runs, "leverage_cap").values())
-    above_cap = spec.refuse_flat_above_cap and flat_above_cap_accepted(spec.cap)
-    passed = (trades > 0 and used == {spec.leverage} and max(used) <= spec.cap and not unconfirmed and breaches == 0
-              and not above_cap)
-    return Measured({"leverages_used": sorted(used), "trades": trades, "unconfirmed_symbols": unconfirmed[:5],
-                     "cap_breaches": breaches, "flat_above_cap_accepted": above_cap},
-                    passed, _runs(ev, ev.runs, "summary.json", "trades.parquet"))
-
-
-def _margin_headroom(r: Run) -> float | None:
-    """The least share of the available margin left after an entry posted its margin and paid its
-    opening fee (the venue's true limit; None without trades). The k-th ENTER opened the k-th trade."""
-    d, t, f = r.table("decisions"), r.table("trades"), r.table("fills")
-    capital = [row["capital"] for row in d.to_pylist() if row["action"] == "ENTER"]
-    opening = {(x["symbol"], x["ts_ms"]): x["fee"] for x in f.to_pylist() if x["side"] == "SELL"}
-    trades = sorted(t.to_pylist(), key=lambda x: x["entry_ts_ms"])
-    room = [1 - float(x["margin"] + opening.get((x["symbol"], x["entry_ts_ms"]), Decimal(0))) / c
-            for x, c in zip(trades, capital) if c > 0]
-    return min(room) if room else None
-
-
-def margin_3x(ev: Evidence, spec: MarginSpec) -> Measured:
-    rejects = sum(r.facts.insufficient_margin_rejects for r in ev.runs)
-    utilization = max(r.facts.max_margin_utilization for r in ev.runs)
-    rooms = [h for h in (_margin_headroom(r) for r in ev.runs) if h is not None]
-    headroom = min(rooms) if rooms else None
-    fit = ev.recorded.studies["margin"]["by_leverage"].get(f"{spec.leverage}x", {}).get("fit")
-    passed = (rejects <= spec.max_insufficient_margin_rejects and utilization <= spec.max_margin_utilization
-              and headroom is not None and headroom > 0 and fit is not None and fit >= spec.min_recorded_fit)
-    return Measured({"insufficient_margin_rejects": rejects, "max_margin_utilization": utilization,
-                     "sizing_bound_headroom": round(spec.max_margin_utilization - utilization, 6),
-                     "min_available_margin_headroom": None if headroom is None else round(headroom, 6),
-                     "recorded_fit": fit},
-                    passed, _runs(ev, ev.runs) + [ev.rel(ev.recorded.study_files["margin"])])
-
-
-def _v4_cap_breaches(r: Run, overshoot: float) -> list[str]:
-    """Trades that broke a configured V4 cap: notional at the fill price (beyond ``overshoot``),
-    conviction, trades per UTC day, or an entry after the day's realised loss reached the limit."""
-    v4, t = r.scenario.execution.v4, r.table("trades")
-    rows = t.to_pylist()
-    out: list[str] = []
-    for row in rows:
-        notional = row["quantity"] * row["entry_price"]
-        if v4.max_notional_usdt is not None and notional > Decimal(repr(v4.max_notional_usdt * (1 + overshoot))):
-            out.append(f"notional {notional:.2f} > {v4.max_notional_usdt} at {row['entry_ts_ms']}")
-        if v4.max_conviction is not None and row["conviction"] > v4.max_conviction:
-            out.append(f"conviction {row['conviction']} > {v4.max_conviction} at {row['entry_ts_ms']}")
-        day = row["entry_ts_ms"] // DAY_MS
-        if v4.daily_loss_limit_usdt is not None:
-            lost = -sum((o["pnl"] for o in rows if o["exit_ts_ms"] // DAY_MS == day
-                         and o["exit_ts_ms"] <= row["entry_ts_ms"]), Decimal(0))
-            if lost >= Decimal(repr(v4.daily_loss_limit_usdt)):
-                out.append(f"entry at {row['entry_ts_ms']} after a day's loss of {lost:.2f}")
-    if v4.max_trades_per_day is not None:
-        per_day = Counter(row["entry_ts_ms"] // DAY_MS for row in rows)
-        out += [f"{n} trades on day {d}" for d, n in sorted(per_day.items()) if n > v4.max_trades_per_day]
-    return out
-
-
-def _notional_overshoot(r: Run) -> float:
-    """The largest share by which a trade's notional at its fill price exceeded the notional cap."""
-    cap = r.scenario.execution.v4.max_notional_usdt
-    t = r.table("trades")
-    if cap is None or t.num_rows == 0:
-        return 0.0
-    notional = t.column("quantity").cast("float64").to_numpy() * t.column("entry_price").cast("float64").to_numpy()
-    return max(0.0, float(notional.max()) / cap - 1)
-
-
-def v4_single_asset(ev: Evidence, spec: V4Spec) -> Measured:
-    runs = ev.runs_in("v4")
-    lists = sorted({tuple(r.scenario.execution.v4.allow_list or ("<any>",)) for r in runs})
-    outside = sorted({f"{r.name}:{a}" for r in runs for a in r.facts.traded_assets
-                      if a not in (r.scenario.execution.v4.allow_list or ())})
-    unset = sorted({f"{r.name}:{c}" for r in runs for c in spec.required_caps
-                    if getattr(r.scenario.execution.v4, c) is None})
-    breaches = [f"{r.name}: {b}" for r in runs for b in _v4_cap_breaches(r, spec.max_notional_overshoot)]
-    overshoot = max((_notional_overshoot(r) for r in runs), default=0.0)
-    trades = sum(r.facts.trades for r in runs)
-    single = all(len(r.scenario.execution.v4.allow_list or ()) == spec.allowed_assets for r in runs)
-    passed = bool(runs) and single and not outside and not unset and not breaches and trades > 0
-    return Measured({"v4_runs": len(runs), "allow_lists": [list(a) for a in lists], "trades": trades,
-                     "max_notional_overshoot": round(overshoot, 6),
-                     "traded_outside_allow_list": outside, "caps_not_set": unset, "cap_breaches": breaches[:5]},
-                    passed, _runs(ev, runs, "summary.json", "trades.parquet"))
 
 
 def spec_replay(ev: Evidence, spec: SpecReplaySpec) -> Measured:
@@ -298,7 +139,7 @@ def spec_replay(ev: Evidence, spec: SpecReplaySpec) -> Measured:
         gates.update(x.gates)
         exits.update(x.exits)
     decisions = sum(x.decisions for x in replays)
-    probes = _probed(ev, lambda engine: replay_failures(engine, spec.probes, spec.exits))
+    probes = probed(ev, lambda engine: replay_failures(engine, spec.probes, spec.exits))
     passed = (bool(replays) and not skipped and decisions > 0 and disagreements <= spec.max_disagreements
               and not probes)
     return Measured({"runs": len(replays), "scans": sum(x.scans for x in replays), "decisions": decisions,
@@ -306,7 +147,7 @@ def spec_replay(ev: Evidence, spec: SpecReplaySpec) -> Measured:
                      "gates": dict(sorted(gates.items())), "exits": dict(sorted(exits.items())),
                      "disagreements": disagreements, "first_disagreement": first, "not_replayed": skipped,
                      "probe_failures": probes[:5]},
-                    passed, _runs(ev, ev.runs, "decisions.parquet", "rejects.parquet", "trades.parquet"))
+                    passed, run_files(ev, ev.runs, "decisions.parquet", "rejects.parquet", "trades.parquet"))
 
 
 # -- journal, invariants, outcomes ------------------------------------------------------------------
@@ -316,15 +157,15 @@ def schema_valid(ev: Evidence, spec: CountSpec) -> Measured:
     scans = sum(r.summary.scans_in for r in ev.runs)
     return Measured({"rows_checked": rows, "scans_accounted": scans, "problems": len(problems),
                      "first_problems": problems[:5]},
-                    len(problems) <= spec.max, _runs(ev, ev.runs, "summary.json"))
+                    len(problems) <= spec.max, run_files(ev, ev.runs, "summary.json"))
 
 
 def invariants(ev: Evidence, spec: CountSpec) -> Measured:
-    by_kind = _breaches(ev.runs)
+    by_kind = breach_counts(ev.runs)
     unreconciled = [r.name for r in ev.runs if not r.facts.ledger_reconciled]
     total = sum(by_kind.values()) + len(unreconciled)
     return Measured({"breaches": dict(sorted(by_kind.items())), "ledger_not_reconciled": unreconciled},
-                    total <= spec.max, _runs(ev, ev.runs))
+                    total <= spec.max, run_files(ev, ev.runs))
 
 
 def expectations(ev: Evidence, spec: CountSpec) -> Measured:
@@ -333,7 +174,7 @@ def expectations(ev: Evidence, spec: CountSpec) -> Measured:
               for r in ev.runs for c in r.summary.failed_expectations]
     stated = sum(len(r.summary.expectations) for r in ev.runs)
     return Measured({"expectations": stated, "failed": len(failed), "first_failed": failed[:5]},
-                    len(failed) <= spec.max, _runs(ev, ev.runs))
+                    len(failed) <= spec.max, run_files(ev, ev.runs))
 
 
 def venue_audit(ev: Evidence, spec: CountSpec) -> Measured:
@@ -343,7 +184,7 @@ def venue_audit(ev: Evidence, spec: CountSpec) -> Measured:
     problems = [p for a in audits for p in a.problems]
     fills, trades = sum(a.fills for a in audits), sum(a.trades for a in audits)
     return Measured({"fills": fills, "trades": trades, "problems": len(problems), "first_problems": problems[:5]},
-                    trades > 0 and len(problems) <= spec.max, _runs(ev, ev.runs, "fills.parquet", "trades.parquet"))
+                    trades > 0 and len(problems) <= spec.max, run_files(ev, ev.runs, "fills.parquet", "trades.parquet"))
 
 
 def no_liquidation(ev: Evidence, spec: CountSpec) -> Measured:
@@ -351,7 +192,7 @@ def no_liquidation(ev: Evidence, spec: CountSpec) -> Measured:
     liquidations = {r.name: r.facts.liquidations for r in runs if r.facts.liquidations}
     return Measured({"baseline_runs": len(runs), "liquidations": sum(liquidations.values()),
                      "liquidated_in": sorted(liquidations)},
-                    bool(runs) and sum(liquidations.values()) <= spec.max, _runs(ev, runs))
+                    bool(runs) and sum(liquidations.values()) <= spec.max, run_files(ev, runs))
 
 
 def determinism(ev: Evidence, spec: CountSpec) -> Measured:
@@ -420,9 +261,6 @@ CHECKS: dict[str, tuple[str, Callable[[Evidence, Any], Measured]]] = {
     "fault_coverage": ("Fault coverage probes all reached", fault_coverage),
 }
 
-
-#: Checks that guard against change, not against a wrong meaning (see ``CheckResult.regression``).
-REGRESSION = frozenset({"golden"})
 
 #: Checks whose evidence may be ``Unavailable``: id -> the ``Evidence`` field they need.
 NEEDS = {"golden": "golden", "fault_suite": "swarm", "fault_coverage": "swarm"}
