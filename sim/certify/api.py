@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from sim.certify.checks import CheckResult
+from sim.certify.engine_file import load_engine_file
 from sim.certify.profile import load_profile
 from sim.certify.runner import Request, certify as run_certification
 
@@ -27,11 +28,16 @@ class Certification:
 
 
 def certify(out: str | Path, *, profile: str = "v4", source: str | None = None, seeds: int | None = None,
-            workers: int | None = None, root: str | Path = ".",
+            workers: int | None = None, root: str | Path = ".", golden: bool = True,
+            engine: str | Path | None = None,
             log: Callable[[str], None] = lambda message: None) -> Certification:
     """Certify the engine with ``profile`` (a built-in name or a profile YAML file); recorded trades
-    from ``source`` (a ClickHouse DSN or a folder of Parquet; default: the embedded store)."""
+    from ``source`` (a ClickHouse DSN or a folder of Parquet; default: the embedded store);
+    ``golden=False`` skips the golden regression check; ``engine``: an engine configuration file
+    laid over every certification scenario (``engine_file``)."""
     chosen = load_profile(profile)
     out_dir = Path(out)
-    cert, results = run_certification(Request(chosen, Path(root), out_dir, source, seeds, workers), log)
+    brought = None if engine is None else load_engine_file(Path(engine))
+    req = Request(chosen, Path(root), out_dir, source, seeds, workers, golden, brought)
+    cert, results = run_certification(req, log)
     return Certification(cert["verdict"], cert["reason"], results, cert, out_dir)

@@ -97,6 +97,8 @@ class Swarm:
     unreached_probes: tuple[str, ...]
     seeds: tuple[int, ...]
     report: Path
+    profile_seeds: int = 0  # seeds per scenario the profile's suite states (coverage is sized on it)
+    seeds_per_scenario: int = 0  # seeds per scenario this run used (--seeds, or the profile's)
 
 
 @dataclass(frozen=True)
@@ -109,6 +111,14 @@ class Recorded:
     sha256: str
     studies: dict[str, dict[str, Any]]
     study_files: dict[str, Path]
+    generated_seed: int | None = None  # the generator's seed when the trades are its output
+
+    @property
+    def rehearsal(self) -> str | None:
+        """What a GO on generated trades is: a rehearsal, not a go-live (None for real trades)."""
+        if self.generated_seed is None:
+            return None
+        return f"rehearsal: recorded trades generated, seed {self.generated_seed}"
 
 
 @dataclass
@@ -116,9 +126,10 @@ class Evidence:
     out: Path
     runs: list[Run]
     reruns: list[Rerun]
-    golden: Golden | Unavailable
+    golden: Golden | Unavailable | None  # None: not asked for (--no-golden)
     swarm: Swarm | Unavailable
     recorded: Recorded
+    engine: Any = None  # the --engine file (``engine_file.EngineFile``) laid over every scenario
 
     def rel(self, path: Path) -> str:
         """A path as the report shows it: relative to the output directory."""

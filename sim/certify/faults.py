@@ -12,10 +12,12 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Callable
 
+from sim.certify.engine_file import EngineFile, with_engine, write_scenario
 from sim.certify.evidence import FaultClass, Swarm, Unavailable
 from sim.certify.profile import FaultSuite, resolve
 from sim.progress import progress_bar
 from sim.harness.swarm import SwarmReport, run_swarm
+from sim.scenario import load_scenario
 
 #: Invariants whose breach means an order was lost: its answer never resolved, or it never ended.
 LOST_ORDER_INVARIANTS = frozenset({"order_reconciled", "order_terminal"})
@@ -60,14 +62,18 @@ def classes(report: SwarmReport) -> tuple[FaultClass, ...]:
 
 
 def run_faults(suite: FaultSuite | None, root: Path, out: Path, seeds: int | None, workers: int | None,
-               log: Callable[[str], None]) -> Swarm | Unavailable:
+               log: Callable[[str], None], engine: EngineFile | None = None) -> Swarm | Unavailable:
     """Run the swarm over the suite (``seeds`` per scenario, default the suite's) and write
-    ``swarm.json`` and ``swarm.txt`` under ``out``."""
+    ``swarm.json`` and ``swarm.txt`` under ``out``; with ``engine``, each scenario runs with it
+    (written to ``out/engine_scenarios/``)."""
     if suite is None:
         return Unavailable("the profile names no fault suite")
     files = fault_files(suite, root)
     if not files:
         return Unavailable(f"no fault scenarios found in {', '.join(suite.scenarios)}")
+    if engine is not None:
+        files = [write_scenario(with_engine(load_scenario(f), engine), out / "engine_scenarios" / f.name)
+                 for f in files]
     n = seeds or suite.seeds
     procs = workers or os.cpu_count() or 1
     log(f"fault swarm: {len(files)} scenarios x {n} seeds on {procs} worker(s)")
@@ -85,4 +91,6 @@ def run_faults(suite: FaultSuite | None, root: Path, out: Path, seeds: int | Non
         classes=classes(report),
         unreached_probes=tuple(report.unreached),
         seeds=tuple(sorted({r.seed for r in report.results})),
-        report=out / "swarm.json")
+        report=out / "swarm.json",
+        profile_seeds=suite.seeds,
+        seeds_per_scenario=n)

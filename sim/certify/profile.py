@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from sim.errors import UserError
 from sim.recorded.generator import RecordedConfig
@@ -36,6 +36,59 @@ class CheckSpec(_Strict):
         return self.model_dump(mode="json", exclude={"mandatory"})
 
 
+class VelDivProbe(_Strict):
+    """A scan with this vel_div, after a quiet warm-up: the outcome and base conviction expected."""
+
+    vel_div: float
+    outcome: Literal["DECISION", "NO_SIGNAL"]
+    conviction_base: float | None = None
+
+
+class EsofProbe(_Strict):
+    """A signal scan whose EsoF score is ``age_ms`` old: the multiplier expected."""
+
+    score: float | None = None
+    age_ms: int = Field(default=0, ge=0)
+    esof_mult: float
+
+
+class PriceProbe(_Strict):
+    """A scan listing this price for one asset: the reject reason expected."""
+
+    price: float
+    reject: str
+
+
+class IrpTieProbe(_Strict):
+    """Warm-up drifts per scan where two assets fall alike: the symbol expected (the smaller)."""
+
+    drifts: dict[str, float]
+    pick: str
+
+
+class ExitProbe(_Strict):
+    """The exit engine at the price exactly at a move (``at``) after ``held`` scans."""
+
+    at: Literal["take_profit", "stop_loss", "entry"]
+    held: int = Field(ge=0)
+    reason: str | None = None
+
+
+class LossProbe(_Strict):
+    """The V4 gate with the day's realised loss at ``loss`` and the limit at ``limit``."""
+
+    loss: float
+    limit: float = Field(gt=0)
+    gate: str | None = None
+
+
+class ReplayProbes(_Strict):
+    prices: tuple[PriceProbe, ...] = ()
+    irp_ties: tuple[IrpTieProbe, ...] = ()
+    exits: tuple[ExitProbe, ...] = ()
+    daily_loss: tuple[LossProbe, ...] = ()
+
+
 class ParitySpec(CheckSpec):
     min_pearson: float = Field(ge=-1, le=1)
     max_abs_error: float = Field(gt=0)
@@ -45,6 +98,7 @@ class ParitySpec(CheckSpec):
 class HaircutSpec(CheckSpec):
     min_esof_mult: float = 0.0
     max_esof_mult: float = 1.0
+    probes: tuple[EsofProbe, ...] = ()
 
 
 class StablecoinSpec(CheckSpec):
@@ -57,6 +111,7 @@ class StablecoinSpec(CheckSpec):
 
 class SignalSpec(CheckSpec):
     threshold: float = Field(lt=0)
+    probes: tuple[VelDivProbe, ...] = ()
 
 
 class SpikeSpec(CheckSpec):
@@ -66,6 +121,7 @@ class SpikeSpec(CheckSpec):
     #: vel_div values the engine is probed with directly; the SPEC's -605 must be among them.
     probe_vel_div: tuple[float, ...] = Field(min_length=1)
     min_spike_decisions: int = Field(default=1, ge=0)
+    probes: tuple[VelDivProbe, ...] = ()
 
 
 class SlotSpec(CheckSpec):
@@ -76,6 +132,8 @@ class SlotSpec(CheckSpec):
 class LeverageSpec(CheckSpec):
     leverage: int = Field(ge=1)
     cap: int = Field(ge=1)
+    #: A flat leverage above the cap must be refused as a configuration.
+    refuse_flat_above_cap: bool = True
 
 
 class MarginSpec(CheckSpec):
@@ -94,6 +152,74 @@ class V4Spec(CheckSpec):
     #: How far (a share of the cap) a trade's notional at its fill price may exceed the notional cap:
     #: the quantity is sized at the scan price and the venue fills at its own tick-rounded price.
     max_notional_overshoot: float = Field(default=0.0, ge=0, lt=0.1)
+
+
+class ReplaySizing(_Strict):
+    """SPEC 4.3/4.5, pinned: the replay never takes these from a scenario or the engine."""
+
+    threshold: float = Field(lt=0)
+    extreme: float = Field(lt=0)
+    min_leverage: float = Field(gt=0)
+    max_leverage: float = Field(gt=0)
+    convexity: int = Field(ge=1)
+    base_fraction: float = Field(gt=0)
+
+
+class ReplayEsof(_Strict):
+    """SPEC 4.6: the score bands, the stale window (a scenario may state its own) and the haircut."""
+
+    neutral: float
+    unfavourable: float
+    stale_fallback: float
+    edge: float = Field(ge=0)
+    stale_after_ms: int = Field(ge=0)
+    noop_tolerance: float = Field(gt=0)
+    conviction_digits: int = Field(ge=0, le=15)
+    notional_digits: int = Field(ge=0, le=15)
+
+
+class ReplayIrp(_Strict):
+    """SPEC 4.4 (reference): lookback in accepted scans and the muted alignment gate."""
+
+    lookback: int = Field(ge=1)
+    min_alignment: float = Field(ge=0, le=1)
+
+
+class ReplayExits(_Strict):
+    """SPEC 5 exit engine defaults (a scenario may state its own brackets and max-hold, as scans
+    or, with ``max_hold_ms``, as scan time since the entry)."""
+
+    take_profit: float = Field(gt=0, lt=1)
+    stop_loss: float = Field(gt=0)
+    max_hold_scans: int = Field(ge=1)
+    max_hold_ms: int | None = Field(default=None, ge=1)
+
+
+class SpecReplaySpec(CheckSpec):
+    """The reference replay (SPEC 4-5): every value it decides with, stated here."""
+
+    sizing: ReplaySizing
+    esof: ReplayEsof
+    irp: ReplayIrp
+    exits: ReplayExits
+    stablecoins: tuple[str, ...] = Field(min_length=1)
+    #: The V4 gates in the order the first one that stops an entry is journaled.
+    gate_order: tuple[str, ...] = ("halted", "slot_busy", "asset_not_allowed", "daily_trade_cap",
+                                   "daily_loss_halt")
+    max_disagreements: int = Field(default=0, ge=0)
+    probes: ReplayProbes = ReplayProbes()
+
+    @field_validator("gate_order")
+    @classmethod
+    def _known_gates(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = [g for g in v if g not in REPLAYED_GATES]
+        if unknown or len(set(v)) != len(v):
+            raise ValueError(f"gate_order must be a permutation of {list(REPLAYED_GATES)}, got {list(v)}")
+        return v
+
+
+#: The V4 gates the replay decides itself (the rest, cadence and venue answers, it does not replay).
+REPLAYED_GATES = ("halted", "slot_busy", "asset_not_allowed", "daily_trade_cap", "daily_loss_halt")
 
 
 class CountSpec(CheckSpec):
@@ -129,8 +255,11 @@ class Checks(_Strict):
     v4_single_asset: V4Spec | None = None
     schema_valid: CountSpec | None = None
     invariants: CountSpec | None = None
+    expectations: CountSpec | None = None
+    venue_audit: CountSpec | None = None
     no_liquidation: CountSpec | None = None
     determinism: CountSpec | None = None
+    spec_replay: SpecReplaySpec | None = None
     golden: GoldenSpec | None = None
     fault_suite: FaultSpec | None = None
     fault_coverage: CoverageSpec | None = None

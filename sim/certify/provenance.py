@@ -14,7 +14,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from sim.certify.evidence import Evidence, Unavailable
+from sim.certify.evidence import Evidence, Golden, Unavailable
 from sim.certify.profile import Profile
 from sim.scenario.schema import ParquetData
 from sim.harness.simulate import versions
@@ -70,7 +70,7 @@ def data_hash(ev: Evidence) -> tuple[str, dict[str, str]]:
     """One hash over every scan archive the certification and golden runs read, and the recorded
     trade events. Synthetic data has no archive: its generator settings are configuration."""
     archives = [Path(r.scenario.data.path) for r in ev.runs if isinstance(r.scenario.data, ParquetData)]
-    if not isinstance(ev.golden, Unavailable):
+    if isinstance(ev.golden, Golden):
         archives += ev.golden.archives
     parts = {f"archive:{path.name}": _sha256_file(path) for path in sorted(set(archives))}
     parts["recorded_trade_events"] = ev.recorded.sha256
@@ -89,6 +89,7 @@ def provenance(profile: Profile, ev: Evidence, root: Path) -> dict[str, Any]:
         "data_hash": data,
         "data_parts": data_parts,
         "recorded_trades": {"source": ev.recorded.source, "origin": ev.recorded.origin},
+        "engine": None if ev.engine is None else ev.engine.provenance(),
         "seeds": {
             "scenarios": {r.file: r.summary.seed for r in ev.runs},
             "fault_swarm": None if isinstance(swarm, Unavailable) else list(swarm.seeds),

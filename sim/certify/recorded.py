@@ -83,4 +83,4 @@ def load_recorded(source: str | None, generator: RecordedConfig, out: Path, log:
                                          study.figure(result, trades))[0]
     origin = (f"generated (seed {generator.seed})" if generated
               else f"recorded tables (not the generator's output for seed {generator.seed})")
-    return Recorded(trades, shown, origin, sha, results, files)
+    return Recorded(trades, shown, origin, sha, results, files, generator.seed if generated else None)

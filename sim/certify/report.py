@@ -16,7 +16,7 @@ from typing import Any
 from matplotlib.figure import Figure
 
 from sim.certify import plots
-from sim.certify.checks import CheckResult, failed_first, verdict
+from sim.certify.checks import CheckResult, failed_first, verdict, verdicts
 from sim.certify.evidence import Evidence
 from sim.certify.profile import Profile
 
@@ -30,20 +30,43 @@ class Plot:
 
 def reason(results: list[CheckResult]) -> str:
     """Why the verdict is what it is: every mandatory check passed, or which failed (first first)."""
-    mandatory = [r for r in results if r.mandatory]
-    failed = [r for r in failed_first(results) if r.mandatory and not r.passed]
+    mandatory = verdicts(results)
+    failed = [r for r in failed_first(mandatory) if not r.passed]
     if not failed:
         return f"all {len(mandatory)} mandatory checks passed."
     names = ", ".join(r.id for r in failed)
     return f"{len(failed)} of {len(mandatory)} mandatory checks failed: {names}."
 
 
+def golden_note(ev: Evidence, results: list[CheckResult]) -> dict[str, Any]:
+    """The regression check apart: which outputs changed since they were last reviewed."""
+    row = next((r for r in results if r.id == "golden"), None)
+    if ev.golden is None or row is None:
+        return {"checked": False, "note": "golden outputs not compared (--no-golden or not in the profile)"}
+    if not row.available:
+        return {"checked": False, "note": str(row.measured.get("not_available"))}
+    changed = list(row.measured.get("changed", []))
+    note = (f"{len(changed)} of {row.measured['goldens']} golden outputs changed since they were last reviewed: "
+            f"{', '.join(changed)} (review the diff in golden.json; after an intended change: violet-sim golden update)"
+            if changed else f"all {row.measured['goldens']} golden outputs as last reviewed")
+    return {"checked": True, "changed": changed, "note": note}
+
+
+def verdict_line(ev: Evidence, results: list[CheckResult]) -> str:
+    """The verdict as people read it: a GO on generated recorded trades says it is a rehearsal."""
+    said = verdict(results)
+    return f"{said} ({ev.recorded.rehearsal})" if said == "GO" and ev.recorded.rehearsal else said
+
+
 def certificate(profile: Profile, ev: Evidence, results: list[CheckResult], prov: dict[str, Any]) -> dict[str, Any]:
     return {
         "verdict": verdict(results),
+        "verdict_line": verdict_line(ev, results),
+        "rehearsal": ev.recorded.rehearsal is not None,
         "reason": reason(results),
         "profile": {"name": profile.name, "title": profile.title},
-        "failed": [r.id for r in failed_first(results) if not r.passed],
+        "failed": [r.id for r in failed_first(results) if not r.passed and not r.regression],
+        "golden": golden_note(ev, results),
         "checks": [r.as_dict() for r in results],
         "runs": [{"scenario": r.name, "file": r.file, "role": r.role, "seed": r.summary.seed,
                   "scans": r.summary.scans_in, "trades": r.summary.trades,
@@ -83,8 +106,9 @@ def _plots(ev: Evidence, profile: Profile) -> list[Plot]:
 
 def _markdown(cert: dict[str, Any], results: list[CheckResult], images: list[tuple[Plot, str]]) -> str:
     prov = cert["provenance"]
-    lines = [f"# Certification {cert['profile']['name']}: {cert['verdict']}", "",
-             f"**{cert['verdict']}: {cert['reason']}**", "",
+    lines = [f"# Certification {cert['profile']['name']}: {cert['verdict_line']}", "",
+             f"**{cert['verdict_line']}: {cert['reason']}**", "",
+             f"Golden (regression, not part of the verdict): {cert['golden']['note']}.", "",
              cert["profile"]["title"], "",
              f"Commit `{prov['project']['commit']}`, config hash `{prov['config_hash'][:16]}`, "
              f"data hash `{prov['data_hash'][:16]}`, recorded trades: {prov['recorded_trades']['origin']}.", "",
@@ -139,8 +163,9 @@ def _html(cert: dict[str, Any], results: list[CheckResult], images: list[tuple[P
 <html lang="en"><head><meta charset="utf-8"><title>Certification {e(cert['profile']['name'])}: {cert['verdict']}</title>
 <style>{_CSS}</style></head>
 <body>
-<div class="verdict {cert['verdict']}">{cert['verdict']}</div>
-<p><b>{cert['verdict']}: {e(cert['reason'])}</b></p>
+<div class="verdict {cert['verdict']}">{e(cert['verdict_line'])}</div>
+<p><b>{e(cert['verdict_line'])}: {e(cert['reason'])}</b></p>
+<p>Golden (regression, not part of the verdict): {e(cert['golden']['note'])}.</p>
 <p>{e(cert['profile']['title'])}<br>
 Commit <code>{e(prov['project']['commit'])}</code>, config hash <code>{prov['config_hash'][:16]}</code>,
 data hash <code>{prov['data_hash'][:16]}</code>, recorded trades: {e(prov['recorded_trades']['origin'])}.</p>

@@ -23,6 +23,7 @@ from sim.studies.margin import LEVERAGES
 from sim.harness.simulate import RunResult, simulate
 
 from sim.certify.checks import CheckResult, evaluate
+from sim.certify.engine_file import EngineFile, with_engine
 from sim.certify.evidence import Evidence, Golden, Rerun, Run, Unavailable
 from sim.certify.faults import run_faults
 from sim.certify.profile import Profile, resolve
@@ -41,10 +42,12 @@ class Request:
     source: str | None    # recorded trades: DSN or Parquet directory (None: the default store)
     seeds: int | None     # swarm seeds per fault scenario (None: the profile's)
     workers: int | None   # swarm worker processes (None: one per CPU)
+    golden: bool = True   # False: --no-golden (the meaning checks alone decide, as always)
+    engine: EngineFile | None = None  # --engine FILE: laid over every certification scenario's engine
 
 
-def _load(root: Path, file: str) -> Scenario:
-    return load_scenario(resolve(root, file))
+def _load(root: Path, file: str, engine: EngineFile | None = None) -> Scenario:
+    return with_engine(load_scenario(resolve(root, file)), engine)
 
 
 def _stablecoins_listed(scenario: Scenario, symbols: tuple[str, ...]) -> tuple[str, ...]:
@@ -66,7 +69,7 @@ def run_scenarios(req: Request, log: Log) -> list[Run]:
     seen: dict[str, str] = {}
     for role, files in (("v4", req.profile.scenarios.v4), ("baseline", req.profile.scenarios.baseline)):
         for file in files:
-            scenario = _load(req.root, file)
+            scenario = _load(req.root, file, req.engine)
             if scenario.name in seen:
                 raise UserError(f"scenarios {seen[scenario.name]} and {file} share the name {scenario.name!r}")
             seen[scenario.name] = file
@@ -84,7 +87,7 @@ def rerun(req: Request, runs: list[Run], log: Log) -> list[Rerun]:
     for file in req.profile.determinism:
         log(f"rerun {file} for determinism")
         run = first[file]
-        result = _simulate(_load(req.root, file), req.out / "rerun" / run.name, f"{run.name} (rerun)")
+        result = _simulate(_load(req.root, file, req.engine), req.out / "rerun" / run.name, f"{run.name} (rerun)")
         reruns.append(Rerun(file, run.summary.journal_sha256, result.summary.journal_sha256,
                             req.out / "rerun" / run.name))
     return reruns
@@ -122,11 +125,11 @@ def collect(req: Request, log: Log) -> Evidence:
     """Run every step; each one's outputs land under ``req.out``."""
     runs = run_scenarios(req, log)
     reruns = rerun(req, runs, log)
-    gold = golden(req, log)
-    swarm = run_faults(req.profile.faults, req.root, req.out / "faults", req.seeds, req.workers, log)
+    gold = golden(req, log) if req.golden else None
+    swarm = run_faults(req.profile.faults, req.root, req.out / "faults", req.seeds, req.workers, log, req.engine)
     log("recorded-trade studies")
     recorded = load_recorded(req.source, req.profile.recorded, req.out, log, study_params(req.profile))
-    return Evidence(req.out, runs, reruns, gold, swarm, recorded)
+    return Evidence(req.out, runs, reruns, gold, swarm, recorded, req.engine)
 
 
 def study_params(profile: Profile) -> dict[str, dict[str, Any]]:

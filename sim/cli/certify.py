@@ -64,26 +64,32 @@ def _line(r: CheckResult) -> str:
               help="Swarm worker processes (default: one per CPU).")
 @click.option("--root", type=PathParam(file_okay=False, exists=True, path_type=Path), default=Path("."),
               show_default=True, help="Project checkout the profile's scenario and golden paths are relative to.")
+@click.option("--engine", "engine_file", type=PathParam(dir_okay=False, exists=True, path_type=Path), default=None,
+              help="Engine configuration (organ dotted paths and settings, YAML/JSON) laid over every "
+                   "certification scenario's engine; recorded in the provenance.")
+@click.option("--no-golden", "no_golden", is_flag=True,
+              help="Skip the golden comparison (a regression check: the verdict never hinges on it).")
 @click.option("--out", "out_dir", required=True, type=PathParam(file_okay=False, path_type=Path),
               help="Directory for certificate.json, report.html, report.md and all evidence.")
 def certify(profile_name: str, source: str | None, seeds: int | None, workers: int | None, root: Path,
-            out_dir: Path) -> None:
+            out_dir: Path, no_golden: bool, engine_file: Path | None) -> None:
     """Run the certification scenarios, the golden check, the fault swarm, a determinism rerun and
     the recorded-trade studies; write the certificate and the report; exit 0 GO / 1 NO-GO / 2 error."""
     started = time.monotonic()
     try:
         check_source(source)
         done = run_certification(out_dir, profile=profile_name, source=source, seeds=seeds, workers=workers,
-                                 root=root, log=_log)
+                                 root=root, golden=not no_golden, engine=engine_file, log=_log)
     except user_error_types() as exc:  # a bug is not caught here: the root reports it as one
         click.echo(f"error: certify could not run: {one_line(str(exc))}", err=True)
         sys.exit(ExitCode.BAD_INPUT)
     ordered = failed_first(done.checks)
     passed = sum(r.passed for r in done.checks)
-    click.echo(f"{done.verdict} (profile {done.certificate['profile']['name']}): {done.reason}")
+    click.echo(f"{done.certificate['verdict_line']} (profile {done.certificate['profile']['name']}): {done.reason}")
     for r in ordered:
-        if not r.passed:
+        if not r.passed and not r.regression:
             click.echo(_line(r))
+    click.echo(f"  golden: {done.certificate['golden']['note']}")
     click.echo(f"  {passed} of {len(done.checks)} checks passed in {time.monotonic() - started:.0f} s")
     click.echo(f"report: {out_dir / 'report.html'} (certificate: {out_dir / 'certificate.json'})")
     sys.exit(0 if done.go else 1)

@@ -10,7 +10,8 @@ def test_bench_certifies_go_with_evidence(bench) -> None:
     assert code == 0, output
     assert cert["verdict"] == "GO"
     assert cert["failed"] == []
-    assert output.startswith("GO (profile bench)")
+    assert output.startswith("GO (rehearsal: recorded trades generated, seed 2026) (profile bench): all 18 mandatory")
+    assert cert["rehearsal"] is True and cert["verdict_line"] == "GO (rehearsal: recorded trades generated, seed 2026)"
     assert time.monotonic() - started < 30
     ids = [c["id"] for c in cert["checks"]]
     assert ids[0] == "sizing_parity" and "golden" in ids
@@ -24,10 +25,10 @@ def test_bench_certifies_go_with_evidence(bench) -> None:
     assert prov["seeds"]["scenarios"] == {"scenarios/tiny_v4.yaml": 5, "scenarios/tiny_baseline.yaml": 6}
     assert prov["recorded_trades"]["origin"] == "generated (seed 2026)"
     html = (bench.root / "out" / "report.html").read_text()
-    assert html.index(">GO<") < html.index("<h2>Checks</h2>") < html.index("<h2>Plots</h2>")
+    assert html.index(">GO (rehearsal: recorded trades generated, seed 2026)<") < html.index("<h2>Checks</h2>") < html.index("<h2>Plots</h2>")
     assert html.count("data:image/png;base64,") == 5
     md = (bench.root / "out" / "report.md").read_text()
-    assert md.startswith("# Certification bench: GO")
+    assert md.startswith("# Certification bench: GO (rehearsal: recorded trades generated, seed 2026)")
     for name in ("conviction", "equity", "margin", "faults", "timeline"):
         assert (bench.root / "out" / "plots" / f"{name}.png").stat().st_size > 5_000
 

@@ -11,6 +11,7 @@ from sim.certify.profile import builtin_profiles, load_profile
 from sim.errors import UserError
 from sim.scenario import load_scenario
 from sim.studies import parity
+from violet_engine import constants as k
 from violet_engine.constants import (BASE_FRACTION, DEFAULT_EXCHANGE_LEVERAGE, EXTREME, MAX_LEVERAGE,
                                      STABLECOIN_SYMBOLS, THRESHOLD)
 
@@ -36,6 +37,18 @@ def test_v4_profile_states_the_spec_as_the_engine_does() -> None:
     assert c.exchange_leverage.leverage == c.exchange_leverage.cap == c.margin_3x.leverage == DEFAULT_EXCHANGE_LEVERAGE
     assert c.margin_3x.max_margin_utilization == pytest.approx(MAX_LEVERAGE * BASE_FRACTION / DEFAULT_EXCHANGE_LEVERAGE)
     assert (c.sizing_parity.min_pearson, c.sizing_parity.max_abs_error) == (parity.MIN_PEARSON, parity.MAX_ABS_ERROR)
+    r = c.spec_replay
+    assert r.sizing.model_dump() == {"threshold": k.THRESHOLD, "extreme": k.EXTREME, "min_leverage": k.MIN_LEVERAGE,
+                                     "max_leverage": k.MAX_LEVERAGE, "convexity": k.CONVEXITY,
+                                     "base_fraction": k.BASE_FRACTION}
+    assert r.esof.model_dump() == {"neutral": k.ESOF_NEUTRAL, "unfavourable": k.ESOF_UNFAV,
+                                   "stale_fallback": k.ESOF_STALE_FB, "edge": k.ESOF_EDGE,
+                                   "stale_after_ms": k.ESOF_STALE_AFTER_MS, "noop_tolerance": k.HAIRCUT_NOOP_TOLERANCE,
+                                   "conviction_digits": k.CONVICTION_DIGITS, "notional_digits": k.NOTIONAL_DIGITS}
+    assert (r.irp.lookback, r.irp.min_alignment) == (k.IRP_LOOKBACK, k.MIN_IRP_ALIGNMENT)
+    assert (r.exits.take_profit, r.exits.stop_loss, r.exits.max_hold_scans) == (k.TAKE_PROFIT, k.STOP_LOSS,
+                                                                                k.MAX_HOLD_SCANS)
+    assert r.stablecoins == STABLECOIN_SYMBOLS
 
 
 def test_v4_profile_scenarios_exist_and_v4_runs_are_single_asset() -> None:
