@@ -25,7 +25,7 @@ from sim.faults.config import describe, injecting
 from sim.faults.probes import expected_probes
 from sim.faults.swarm_draw import swarm_faults
 from sim.harness.swarm_file import REPORT_NAME, StreamedReport, check_same_swarm, read_previous, swarm_header
-from sim.harness.swarm_job import Refusal, SwarmScenario, check_here, prepare
+from sim.harness.swarm_job import Refusal, SwarmInfrastructureError, SwarmScenario, check_here, prepare
 from sim.harness.swarm_local import local_map
 from sim.harness.swarm_report import Rerun, SeedResult, SwarmReport, replay_command
 from sim.scenario import load_scenario
@@ -55,11 +55,6 @@ def swarm_variant(scenario: Scenario, seed: int) -> Scenario:
 
 # -- one run -------------------------------------------------------------------------------------
 Job = tuple[SwarmScenario, int]
-
-
-class SwarmInfrastructureError(Exception):
-    """The swarm could not go on (a cluster lost or unreachable, a worker running other code or
-    data): one line; the runs that finished are kept in swarm.json. Not a seed's failure."""
 
 
 def run_seed(spec: SwarmScenario, seed: int) -> SeedResult:

@@ -25,6 +25,11 @@ from sim.scenario.schema import CandleData, ParquetData, Scenario
 SOURCE_PACKAGES = ("sim", "violet_engine", "exchange_mock")
 
 
+class SwarmInfrastructureError(Exception):
+    """The swarm could not go on (a cluster lost or unreachable, a worker running other code or
+    data): one line; the runs that finished are kept in swarm.json. Not a seed's failure."""
+
+
 @dataclass(frozen=True)
 class CodeIdentity:
     """violet-sim's version and the sha256 of its source files (every file of its packages)."""

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from typing import Any, Callable, Iterator
 
 from sim.errors import UserError
-from sim.harness.swarm_job import code_identity
+from sim.harness.swarm_job import SwarmInfrastructureError, code_identity
 
 TASK_RETRIES = 3
 PROBE_TIMEOUT_S = 120.0
@@ -53,7 +53,6 @@ class RaySession:
     def check_nodes(self) -> None:
         """One probe per live node, pinned to it; a node with other code is refused."""
         from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy  # type: ignore[import-not-found]
-        from sim.harness.swarm import SwarmInfrastructureError
 
         ray, mine = self.ray, code_identity()
         probe = ray.remote(num_cpus=0)(_probe)
@@ -134,8 +133,6 @@ def _reachable(target: str) -> str | None:
 @contextmanager
 def ray_session(address: str | None, workers: int | None) -> Iterator[RaySession]:
     """Connected to the cluster for the swarm's duration; ``workers`` defaults to its CPUs."""
-    from sim.harness.swarm import SwarmInfrastructureError
-
     ray, target = _ray(), _address(address)
     why = _reachable(target)
     if why is not None:
