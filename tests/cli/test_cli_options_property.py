@@ -31,7 +31,7 @@ EXAMPLES = int(os.environ.get("VIOLET_PROPERTY_EXAMPLES", "40"))
 VALID: dict[str, list[str]] = {
     "run": ["run", "{scenario}", "--out", "{tmp}/out"],
     "swarm": ["swarm", "{scenario}", "--seeds", "2", "--out", "{tmp}/out"],
-    "certify": ["certify", "--out", "{tmp}/cert", "--seeds", "1"],
+    "certify": ["certify", "--out", "{tmp}/cert", "--seeds", "1", "--root", str(ROOT)],
     "golden check": ["golden", "check", "--root", "{tmp}"],
     "golden update": ["golden", "update", "{scenario}", "--root", "{tmp}"],
     "scans generate": ["scans", "generate", "--out", "{tmp}/g.parquet", "--scans", "60", "--assets", "4"],
