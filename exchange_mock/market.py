@@ -45,6 +45,7 @@ class Market:
         self.accounts: dict[str, Account] = {}
         self.ts_ms = 0
         self.next_funding_ms: int | None = None
+        self.settled_ticks: list[int] = []  # the funding ticks the last ``advance`` settled
         self._prices: Prices = {}
         self._marks: Prices = {}
 
@@ -74,6 +75,7 @@ class Market:
             while self.next_funding_ms is not None and self.next_funding_ms < end_ms:
                 for account in self.accounts.values():
                     account.settle_funding(self.next_funding_ms)
+                self.settled_ticks.append(self.next_funding_ms)
                 self.next_funding_ms += tick
 
     def quiet_watch(self) -> QuietWatch | None:
@@ -88,12 +90,22 @@ class Market:
                     return None
                 triggers.extend(settled[0])
                 always = always or settled[1]
-        return QuietWatch(tuple(triggers), always, self.next_funding_ms)
+        return QuietWatch(tuple(triggers), always, self._next_timed_ms())
+
+    def _next_timed_ms(self) -> int | None:
+        """The next instant an ``advance`` acts whatever the prices: a funding tick, or the
+        earliest armed dead man's switch (cancelAllAfter) expiring."""
+        due = [a.cancel_after_ms for a in self.accounts.values() if a.cancel_after_ms is not None]
+        if self.next_funding_ms is not None:
+            due.append(self.next_funding_ms)
+        return min(due) if due else None
 
     def advance(self, ts_ms: int, prices: Prices, mark_prices: Prices | None = None) -> list[VenueEvent]:
         if ts_ms < self.ts_ms:
             raise ValueError(f"time went backwards: {ts_ms} < {self.ts_ms}")
         self.ts_ms = ts_ms
+        if self.settled_ticks:
+            self.settled_ticks = []
         starts = [len(a.events) for a in self.accounts.values()]
         if self.next_funding_ms is None:
             self.next_funding_ms = next_settlement(self.funding, ts_ms)

@@ -30,7 +30,6 @@ from exchange_mock.enums import PositionSide
 from exchange_mock.events import Fill, VenueEvent
 from exchange_mock.ledger import InsuranceFund, Ledger, ReconcileReport
 from exchange_mock.market import Market
-from exchange_mock.models.funding import next_settlement
 from exchange_mock.money import EXACT
 from exchange_mock.tape import MarketTape
 from exchange_mock.violations import Violation
@@ -141,22 +140,17 @@ class Venue(AccountApi):
         orders so that the venue knows the time and prices. An account's expired dead man's switch
         (cancelAllAfter) cancels its working orders first. With ``record_market`` on, the step
         and the funding settlements it crossed go on the market tape."""
-        due = self._market.next_funding_ms
         events = fire_dead_man_switches(self._market, ts_ms)
         events += self._market.advance(ts_ms, prices, mark_prices)
-        settled: list[int] = []
-        while due is not None and due <= ts_ms:
-            settled.append(due)
-            due = next_settlement(self._market.funding, due)
-        self._tape.record(ts_ms, prices, mark_prices, settled)
+        self._tape.record(ts_ms, prices, mark_prices, self._market.settled_ticks)
         return events
 
     def quiet_watch(self) -> QuietWatch | None:
         """What can make the next ``advance`` act (fill, liquidate, settle funding), as float
         triggers over the prices it will be given; None while they are not settled (an order,
-        fill or settlement since the last ``advance``), while the market tape records every step,
-        or while a dead man's switch is armed. A simulator may skip ``advance`` calls whose prices
-        cross none of them: the venue's state is the same."""
-        if self._tape.recording or any(a.cancel_after_ms is not None for a in self._market.accounts.values()):
+        fill or settlement since the last ``advance``) and while the market tape records every
+        step. A simulator may skip ``advance`` calls whose prices cross none of them and that come
+        before ``next_timed_ms``: the venue's state is the same."""
+        if self._tape.recording:
             return None
         return self._market.quiet_watch()

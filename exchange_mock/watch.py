@@ -25,12 +25,12 @@ Trigger = tuple[str, float, float, float, float]
 @dataclass(frozen=True, slots=True)
 class QuietWatch:
     """What can make the next ``advance`` do anything: a trigger crossed (``triggers`` of every
-    active account), a funding settlement at or after ``next_funding_ms``, or, with ``always``,
-    any mark move (several cross positions share one balance)."""
+    active account), a step at or after ``next_timed_ms`` (a funding tick or a dead man's switch
+    expiring), or, with ``always``, any mark move (several cross positions share one balance)."""
 
     triggers: tuple[Trigger, ...]
     always: bool
-    next_funding_ms: int | None
+    next_timed_ms: int | None
 
 
 def build_watch(active: Iterable[str], resting: RestingBook, positions: Iterable[Position],

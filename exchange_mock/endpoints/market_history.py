@@ -115,9 +115,8 @@ class MarketHistory(MarketQuotes):
         count = _limit(limit, 100, MAX_FUNDING)
         if not self._tape.recording:
             raise bad_request("funding-rate history needs the market tape, which this venue does not record")
-        funding = self._market.funding
-        interval = funding.interval_ms_of(contract.symbol)  # the tape steps every symbol's settlements
-        times = [t for t in self._tape.settlements if low <= t <= high and t % interval == 0]
+        funding = self._market.funding  # the tape holds every funding tick; a symbol settles on some
+        times = [t for t in self._tape.settlements if low <= t <= high and funding.settles(contract.symbol, t)]
         rate = funding.rate_at
         return [{"symbol": contract.symbol, "fundingRate": fmt(rate(contract.symbol, t)), "fundingTime": t}
                 for t in _pick(times, startTime is not None, count)]

@@ -57,7 +57,7 @@ class HoldJump:
         rows = rows[:MAX_ROWS]
         ts = batch.ts_ms[rows]
         arrive = np.maximum.accumulate(np.maximum(ts, self.env.now))  # when each reaches the venue
-        bound = min(self.env.peek(), float("inf") if watch.next_funding_ms is None else watch.next_funding_ms)
+        bound = min(self.env.peek(), float("inf") if watch.next_timed_ms is None else watch.next_timed_ms)
         n = min(first_at_or_after(arrive, bound), first_at_or_after(ts, equity_at))
         if not execution.decisions_gated():
             n = min(n, first_true(decisions.outcome[rows[:n]] == _DECISION))

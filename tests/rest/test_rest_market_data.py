@@ -194,16 +194,17 @@ def test_funding_history_lists_each_symbols_own_settlements() -> None:
                      "ETH-USDT": [START_MS + h * HOUR for h in (4, 8, 12, 16)]}
 
 
-def test_a_recording_or_switched_venue_is_never_skipped() -> None:
+def test_a_recording_venue_is_never_skipped_and_a_switch_bounds_the_skip() -> None:
     """A simulator may skip quiet ``advance`` calls only when skipping changes nothing: not while
-    the tape records every step, nor while a dead man's switch waits for its market time."""
+    the tape records every step, nor past a dead man's switch's expiry (its market time)."""
     venue = Venue(VenueConfig(seed=7))
     venue.open_account("a", Decimal(1000))
     venue.advance(START_MS, {"BTC-USDT": 60000.0})
-    assert venue.quiet_watch() is not None
+    watch = venue.quiet_watch()
+    assert watch is not None and watch.next_timed_ms == START_MS + 8 * HOUR  # the next funding tick
     venue.account("a").cancel_all_after(type="ACTIVATE", timeOut=30)
-    assert venue.quiet_watch() is None
+    assert venue.quiet_watch().next_timed_ms == START_MS + 30_000
     venue.account("a").cancel_all_after(type="CLOSE", timeOut=0)
-    assert venue.quiet_watch() is not None
+    assert venue.quiet_watch().next_timed_ms == START_MS + 8 * HOUR
     venue.record_market()
     assert venue.quiet_watch() is None

@@ -52,6 +52,7 @@ VARIANTS = {  # settings the bundled scenarios leave at their defaults, where th
     "exit_check_every_2_scans": ("baseline.yaml", {"engine": {"cadence": {"exit_check": {"every": 2}}}}),
     "equity_every_scan": ("baseline.yaml", {"execution": {"equity_interval_ms": 1}}),
     "marks_and_funding": ("data_prices.yaml", {"end_of_data": "close"}),
+    "max_hold_as_a_duration": ("baseline.yaml", {"engine": {"exits": {"max_hold_ms": 420_000}}}),
 }
 
 
