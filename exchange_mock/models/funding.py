@@ -146,6 +146,8 @@ class SeriesFunding(_Interval):
     _interval_ms: dict[str, int] = PrivateAttr(default_factory=dict)
     _by_settlement: dict[str, dict[int, Decimal]] = PrivateAttr(default_factory=dict)
     _unmatched: dict[str, int] = PrivateAttr(default_factory=dict)
+    _origin: dict[str, str] = PrivateAttr(default_factory=dict)  # where each symbol's interval came from
+    _tick_ms: int = PrivateAttr(default=0)
 
     @field_validator("series")
     @classmethod
@@ -166,10 +168,15 @@ class SeriesFunding(_Interval):
     @model_validator(mode="after")
     def _index(self) -> "SeriesFunding":
         for symbol, pairs in self.series.items():
-            hours = self.intervals.get(symbol) or infer_interval_hours([t for t, _ in pairs]) or self.interval_hours
-            self._interval_ms[symbol] = hours * HOUR_MS
+            inferred = infer_interval_hours([t for t, _ in pairs])
+            self._interval_ms[symbol] = (inferred or self.interval_hours) * HOUR_MS
+            self._origin[symbol] = ("recorded stamps" if inferred is not None
+                                    else "funding.interval_hours (too few recorded rows to infer one)")
         for symbol, hours in self.intervals.items():
-            self._interval_ms[symbol] = hours * HOUR_MS
+            self._interval_ms[symbol], self._origin[symbol] = hours * HOUR_MS, "funding.intervals (configured)"
+        self._tick_ms = self.interval_ms
+        for interval in self._interval_ms.values():
+            self._tick_ms = gcd(self._tick_ms, interval)
         shortest = min([self.interval_ms, *self._interval_ms.values()])
         if 2 * self.tolerance_ms >= shortest:
             raise ValueError(f"tolerance_ms {self.tolerance_ms} must be under half the shortest funding "
@@ -194,10 +201,7 @@ class SeriesFunding(_Interval):
 
     @property
     def tick_ms(self) -> int:
-        tick = self.interval_ms
-        for interval in self._interval_ms.values():
-            tick = gcd(tick, interval)
-        return tick
+        return self._tick_ms
 
     def interval_ms_of(self, symbol: str) -> int:
         return self._interval_ms.get(symbol, self.interval_ms)
@@ -220,16 +224,9 @@ class SeriesFunding(_Interval):
         that span every settlement takes ``default_rate``)."""
         out: dict[str, dict[str, object]] = {}
         for symbol in sorted(set(self.series) | set(self.intervals)):
-            pairs = self.series.get(symbol, ())
-            if symbol in self.intervals:
-                origin = "funding.intervals (configured)"
-            elif infer_interval_hours([t for t, _ in pairs]) is not None:
-                origin = "recorded stamps"
-            else:
-                origin = "funding.interval_hours (too few recorded rows to infer one)"
             matched = self._by_settlement.get(symbol, {})
-            out[symbol] = {"interval_hours": self.interval_ms_of(symbol) // HOUR_MS, "from": origin,
-                           "rows": len(pairs), "rows_matched": len(matched),
+            out[symbol] = {"interval_hours": self.interval_ms_of(symbol) // HOUR_MS, "from": self._origin[symbol],
+                           "rows": len(self.series.get(symbol, ())), "rows_matched": len(matched),
                            "rows_unmatched": self._unmatched.get(symbol, 0),
                            "recorded_from_ms": min(matched, default=None), "recorded_to_ms": max(matched, default=None)}
         return out
