@@ -5,7 +5,8 @@ ledger, to the last digit, written from the venue's published rules, not from ``
   model), exact in Decimal;
 - a trade's margin = its entry notional / exchange leverage, rounded up to 1e-8 USDT;
 - a closing fill of a short realises (entry price - fill price) x quantity;
-- a trade's PnL = realised - fees + funding; its fees = the fees of its fills;
+- a trade's PnL = realised - fees + funding + insurance (the fund's cover of a deficit it left);
+  its fees = the fees of its fills;
 - the wallet at the end = capital + the PnL of every trade (when flat at the end).
 Liquidation fills are not recomputed here (``no_liquidation`` and the invariants own them).
 """
@@ -77,7 +78,8 @@ def _trade(a: Audit, t: dict[str, Any], mine: list[dict[str, Any]]) -> None:
     margin = (notional / t["exchange_leverage"]).quantize(MARGIN_QUANTUM, rounding=ROUND_UP)
     fees = sum((f["fee"] for f in mine), Decimal(0))
     checks = [("margin", margin, t["margin"]), ("fees", fees, t["fees"]),
-              ("pnl", sum((f["realized_pnl"] for f in mine), Decimal(0)) - fees + t["funding"], t["pnl"])]
+              ("pnl", sum((f["realized_pnl"] for f in mine), Decimal(0)) - fees + t["funding"] + t["insurance"],
+               t["pnl"])]
     if len(sells) == 1:
         entry = sells[0]["price"]
         checks += [(f"realized of fill {f['trade_id']}", (entry - f["price"]) * f["quantity"], f["realized_pnl"])
