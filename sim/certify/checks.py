@@ -178,12 +178,18 @@ def expectations(ev: Evidence, spec: CountSpec) -> Measured:
 
 
 def venue_audit(ev: Evidence, spec: CountSpec) -> Measured:
-    """Every fee, margin, realised PnL, trade PnL and the final wallet recomputed from the journal."""
+    """Every fee, margin, realised PnL, trade PnL, funding payment, liquidation trigger and the final
+    wallet recomputed from the journal and the run's scans."""
     audits = [audit_run(r.name, r.scenario, {t: r.table(t).to_pylist() for t in ("fills", "trades")},
-                        r.summary.final_wallet, r.facts.open_at_end) for r in ev.runs]
+                        r.summary.final_wallet, r.facts.open_at_end, r.facts.funding, r.facts.contracts_templated)
+              for r in ev.runs]
     problems = [p for a in audits for p in a.problems]
-    fills, trades = sum(a.fills for a in audits), sum(a.trades for a in audits)
-    return Measured({"fills": fills, "trades": trades, "problems": len(problems), "first_problems": problems[:5]},
+    trades = sum(a.trades for a in audits)
+    return Measured({"fills": sum(a.fills for a in audits), "trades": trades,
+                     "funding_payments": sum(a.funding_payments for a in audits),
+                     "liquidation_triggers": sum(a.liquidation_checks for a in audits),
+                     "trigger_not_audited": sum(a.not_audited for a in audits),
+                     "problems": len(problems), "first_problems": problems[:5]},
                     trades > 0 and len(problems) <= spec.max, run_files(ev, ev.runs, "fills.parquet", "trades.parquet"))
 
 

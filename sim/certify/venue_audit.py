@@ -7,27 +7,21 @@ ledger, to the last digit, written from the venue's published rules, not from ``
 - a closing fill of a short realises (entry price - fill price) x quantity;
 - a trade's PnL = realised - fees + funding + insurance (the fund's cover of a deficit it left);
   its fees = the fees of its fills;
-- the wallet at the end = capital + the PnL of every trade (when flat at the end).
-Liquidation fills are not recomputed here (``no_liquidation`` and the invariants own them).
+- the wallet at the end = capital + the PnL of every trade (when flat at the end);
+- every funding payment and the liquidation trigger, tier by tier on the mark (``venue_risk``).
+Liquidation fills' prices are not recomputed here (the invariants own them).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from decimal import ROUND_UP, Decimal
 from typing import Any
 
 from exchange_mock.contracts import Contract, load_contracts
+from sim.certify.venue_risk import (LIQUIDATION, Audit, FundingPlan, Held, Marks, funding_payments,
+                                    liquidation_trigger, recorded_funding, scan_marks)
 from sim.scenario.schema import Scenario
 
 MARGIN_QUANTUM = Decimal("1e-8")
-
-
-@dataclass
-class Audit:
-    run: str
-    fills: int = 0
-    trades: int = 0
-    problems: list[str] = field(default_factory=list)
 
 
 def _rates(scenario: Scenario, contract: Contract) -> tuple[Decimal, Decimal]:
@@ -38,8 +32,7 @@ def _rates(scenario: Scenario, contract: Contract) -> tuple[Decimal, Decimal]:
     return contract.maker_fee, contract.taker_fee
 
 
-def _fees(a: Audit, scenario: Scenario, fills: list[dict[str, Any]]) -> None:
-    contracts = load_contracts(scenario.venue.contracts_dir)
+def _fees(a: Audit, scenario: Scenario, contracts: dict[str, Contract], fills: list[dict[str, Any]]) -> None:
     for f in fills:
         contract = contracts.get(f["symbol"])
         if contract is None or f["liquidity"] == "LIQUIDATION":
@@ -89,16 +82,50 @@ def _trade(a: Audit, t: dict[str, Any], mine: list[dict[str, Any]]) -> None:
             a.problems.append(f"{where}: {name} {got} != {want}")
 
 
-def audit_run(name: str, scenario: Scenario, tables: dict[str, list[dict[str, Any]]],
-              final_wallet: str, open_at_end: Any) -> Audit:
+def _risk(a: Audit, scenario: Scenario, t: dict[str, Any], mine: list[dict[str, Any]], plan: FundingPlan,
+          marks: Marks, contract: Contract) -> None:
+    """The trade's funding recomputed payment by payment, and its liquidation trigger."""
+    signed = tuple((f["ts_ms"], f["quantity"] if f["side"] == "BUY" else -f["quantity"]) for f in mine)
+    entries = [f for f in mine if f["side"] == mine[0]["side"]]
+    held = Held(f"{a.run}: trade entered {t['entry_ts_ms']}", t["symbol"], signed,
+                sum((f["quantity"] * f["price"] for f in entries), Decimal(0)), contract)
+    payments = funding_payments(a, held, plan, marks)
+    want = sum((p for _, p in payments), Decimal(0))
+    if want != t["funding"]:
+        a.problems.append(f"{held.where}: funding {t['funding']} != {want} over {len(payments)} settlement(s)")
+    rule = scenario.venue.liquidation
+    if (scenario.execution.margin_type != "ISOLATED" or rule.kind != "risk_ratio"
+            or len(entries) != 1 or len(mine) != 2):
+        a.not_audited += 1
+        return
+    liquidation_trigger(a, held, t["margin"], payments, marks, _rates(scenario, contract)[1],
+                        rule.include_closing_fee, t["exit_reason"] == LIQUIDATION)
+
+
+def _contracts(scenario: Scenario, templated: list[str], first: dict[str, float]) -> dict[str, Contract]:
+    """The venue's contract table, with the template contracts the run derived from first prices."""
+    templates = {s: Decimal(repr(first[s])) for s in templated if s in first}
+    return load_contracts(scenario.venue.contracts_dir, templates or None)
+
+
+def audit_run(name: str, scenario: Scenario, tables: dict[str, list[dict[str, Any]]], final_wallet: str,
+              open_at_end: Any, funding: dict[str, Any], templated: list[str]) -> Audit:
+    """``funding`` and ``templated``: what the run's summary states it settled and templated."""
     a = Audit(name)
-    fills = tables["fills"]
-    _fees(a, scenario, fills)
+    fills, trades = tables["fills"], tables["trades"]
+    traded = sorted({t["symbol"] for t in trades})
+    marks, first = scan_marks(scenario, [*traded, *templated]) if traded or templated else ({}, {})
+    contracts = _contracts(scenario, templated, first)
+    _fees(a, scenario, contracts, fills)
     trips = _round_trips(fills)
-    for t in tables["trades"]:
-        _trade(a, t, trips.get((t["symbol"], t["entry_ts_ms"]), []))
+    plan = FundingPlan.of(funding, recorded_funding(scenario)) if traded else None
+    for t in trades:
+        mine = trips.get((t["symbol"], t["entry_ts_ms"]), [])
+        _trade(a, t, mine)
+        if plan is not None and mine and t["symbol"] in contracts:
+            _risk(a, scenario, t, mine, plan, marks[t["symbol"]], contracts[t["symbol"]])
     if open_at_end is None:
-        wallet = Decimal(repr(scenario.execution.capital)) + sum((t["pnl"] for t in tables["trades"]), Decimal(0))
+        wallet = Decimal(repr(scenario.execution.capital)) + sum((t["pnl"] for t in trades), Decimal(0))
         if wallet != Decimal(final_wallet):
             a.problems.append(f"{name}: final wallet {final_wallet} != capital + trade PnL {wallet}")
     return a

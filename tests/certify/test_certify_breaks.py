@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from exchange_mock import Venue
 from exchange_mock.models.fee import ContractFees
+from exchange_mock.models.funding import ConstantFunding
 import sim.execution.trader as trader_module
 from sim.execution.session import VenueSession
 from sim.kernel.requests import RequestKind
@@ -361,3 +362,17 @@ def test_venue_charging_a_fee_above_its_published_rate(bench, monkeypatch) -> No
     monkeypatch.setattr(ContractFees, "rates", dearer)
     m = _no_go(bench, ["venue_audit"])
     assert " fee " in m["venue_audit"]["first_problems"][0]
+
+
+def test_venue_paying_funding_the_wrong_way_round(bench, monkeypatch) -> None:
+    # hourly funding at +0.01%: a short receives it; the broken venue makes every short pay it
+    funded = {"venue": {"funding": {"kind": "constant", "rate": "0.0001", "interval_hours": 1}}}
+    code, cert, output = bench.certify(bench.profile(baseline=funded), "--no-golden")
+    assert code == 0 and cert["verdict"] == "GO", output
+    audit = next(c["measured"] for c in cert["checks"] if c["id"] == "venue_audit")
+    assert audit["funding_payments"] > 0 and audit["problems"] == 0
+    original = ConstantFunding.rate_at
+    monkeypatch.setattr(ConstantFunding, "rate_at", lambda self, symbol, ts: -original(self, symbol, ts))
+    m = _no_go(bench, ["venue_audit"], baseline=funded)
+    assert m["venue_audit"]["funding_payments"] > 0
+    assert " funding " in m["venue_audit"]["first_problems"][0]
