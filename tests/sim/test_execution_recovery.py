@@ -33,7 +33,7 @@ WHERE = {
     RecoveryPath.PARTIAL_EXIT_COMPLETED: ("venue_partial_fills", 0),
     RecoveryPath.LIQUIDATION_SYNCED: ("data_prices", 0),
     RecoveryPath.RESTART: ("process_crash", 0),
-    RecoveryPath.RESTART_CANCELLED_ORDERS: ("process_crash", 17),
+    RecoveryPath.RESTART_CANCELLED_ORDERS: ("process_crash", 34),
     RecoveryPath.RESTART_WITH_POSITION: ("process_crash", 1),
     RecoveryPath.RESTART_HALTED: ("process_crash", 2),
     RecoveryPath.SINK_REDELIVERED: ("process_crash", 0),
