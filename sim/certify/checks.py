@@ -18,7 +18,8 @@ from exchange_mock import to_venue_symbol
 from sim.certify.evidence import Evidence, Unavailable
 from sim.certify.boundary import esof_failures, replay_failures, vel_div_failures
 from sim.certify.engine_probes import sizer_curve, spike_probe
-from sim.certify.execution_checks import breach_counts, exchange_leverage, margin_3x, slot_gating, v4_single_asset
+from sim.certify.execution_checks import (breach_counts, exchange_leverage, margin_3x, recovery_duties,
+                                          slot_gating, v4_single_asset)
 from sim.certify.measured import CheckResult, Measured, probed, run_files
 from sim.certify.profile import (CountSpec, CoverageSpec, FaultSpec, GoldenSpec, HaircutSpec,
                                  ParitySpec, Profile, SignalSpec, SpikeSpec, SpecReplaySpec, StablecoinSpec)
@@ -265,11 +266,12 @@ CHECKS: dict[str, tuple[str, Callable[[Evidence, Any], Measured]]] = {
     "golden": ("Golden scenarios unchanged", golden),
     "fault_suite": ("Fault suite: zero invariant breaches, zero lost orders", fault_suite),
     "fault_coverage": ("Fault coverage probes all reached", fault_coverage),
+    "recovery_duties": ("Recovery duties met: lost answers looked up, cancels settled, restarts clean", recovery_duties),
 }
 
 
 #: Checks whose evidence may be ``Unavailable``: id -> the ``Evidence`` field they need.
-NEEDS = {"golden": "golden", "fault_suite": "swarm", "fault_coverage": "swarm"}
+NEEDS = {"golden": "golden", "fault_suite": "swarm", "fault_coverage": "swarm", "recovery_duties": "drills"}
 
 
 def evaluate(profile: Profile, ev: Evidence) -> list[CheckResult]:

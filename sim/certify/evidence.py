@@ -102,6 +102,17 @@ class Swarm:
 
 
 @dataclass(frozen=True)
+class DrillRun:
+    """One traced fault run (``recovery`` in the profile): its run directory holds the journal
+    and ``requests.parquet``."""
+
+    file: str
+    seed: int
+    dir: Path
+    passed: bool
+
+
+@dataclass(frozen=True)
 class Recorded:
     """Recorded BLUE trades and the studies run on them."""
 
@@ -130,6 +141,7 @@ class Evidence:
     swarm: Swarm | Unavailable
     recorded: Recorded
     engine: Any = None  # the --engine file (``engine_file.EngineFile``) laid over every scenario
+    drills: tuple[DrillRun, ...] | Unavailable = Unavailable("the profile names no recovery drills")
 
     def rel(self, path: Path) -> str:
         """A path as the report shows it: relative to the output directory."""

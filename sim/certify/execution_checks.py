@@ -6,11 +6,14 @@ from collections import Counter
 from decimal import Decimal
 
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from sim.certify.boundary import flat_above_cap_accepted
-from sim.certify.evidence import Evidence, Run
+from sim.certify.evidence import Evidence, Run, Unavailable
 from sim.certify.measured import Measured, run_files
-from sim.certify.profile import LeverageSpec, MarginSpec, SlotSpec, V4Spec
+from sim.certify.profile import LeverageSpec, MarginSpec, RecoveryDutySpec, SlotSpec, V4Spec
+from sim.certify.recovery_duties import Duties, Duty, trace_duties
+from sim.observe.request_trace import TRACE_FILE
 from sim.certify.tables import slot_use
 from violet_engine.execution_policy import DAY_MS
 
@@ -130,3 +133,21 @@ def v4_single_asset(ev: Evidence, spec: V4Spec) -> Measured:
                      "max_notional_overshoot": round(overshoot, 6),
                      "traded_outside_allow_list": outside, "caps_not_set": unset, "cap_breaches": breaches[:5]},
                     passed, run_files(ev, runs, "summary.json", "trades.parquet"))
+
+
+def recovery_duties(ev: Evidence, spec: RecoveryDutySpec) -> Measured:
+    """Every recovery duty the traced drills owed (``recovery_duties``), met; each duty the profile
+    names owed at least its minimum, so that the check cannot pass because nothing went wrong."""
+    drills = ev.drills
+    assert not isinstance(drills, Unavailable)
+    duties = Duties()
+    for d in drills:
+        duties.merge(trace_duties(pq.read_table(d.dir / TRACE_FILE), pq.read_table(d.dir / "orders.parquet")),
+                     f"{d.file} seed {d.seed}")
+    missed = [f"{duty}: {where}" for duty in Duty for where in duties.missed.get(duty, [])]
+    short = sorted(f"{duty}: owed {duties.owed[duty]} < {n}" for duty, n in spec.min_owed.items()
+                   if duties.owed[duty] < n)
+    passed = bool(drills) and len(missed) <= spec.max_missed and not short
+    return Measured({"drill_runs": len(drills), "owed": {str(d): duties.owed[d] for d in Duty},
+                     "missed": len(missed), "first_missed": missed[:5], "below_minimum": short},
+                    passed, [ev.rel(d.dir / f) for d in drills for f in (TRACE_FILE, "orders.parquet")])

@@ -19,6 +19,7 @@ from typing import Any, Iterator, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from sim.certify.recovery_duties import Duty
 from sim.errors import UserError
 from sim.recorded.generator import RecordedConfig
 
@@ -241,6 +242,22 @@ class CoverageSpec(CheckSpec):
     min_reached_share: float = Field(default=1.0, ge=0, le=1)
 
 
+class RecoveryDutySpec(CheckSpec):
+    """The recovery duties over the traced drill runs: none missed, and each duty owed at least
+    ``min_owed`` times (a duty that never arose was not checked)."""
+
+    max_missed: int = Field(default=0, ge=0)
+    min_owed: dict[str, int] = {}
+
+    @field_validator("min_owed")
+    @classmethod
+    def _known_duties(cls, v: dict[str, int]) -> dict[str, int]:
+        unknown = sorted(set(v) - {str(d) for d in Duty})
+        if unknown:
+            raise ValueError(f"unknown duties {unknown}; known: {[str(d) for d in Duty]}")
+        return v
+
+
 class Checks(_Strict):
     """One field per check, in report order (the SPEC's order); an omitted check is not run."""
 
@@ -263,6 +280,7 @@ class Checks(_Strict):
     golden: GoldenSpec | None = None
     fault_suite: FaultSpec | None = None
     fault_coverage: CoverageSpec | None = None
+    recovery_duties: RecoveryDutySpec | None = None
 
     def selected(self) -> Iterator[tuple[str, CheckSpec]]:
         for name in type(self).model_fields:
@@ -286,6 +304,14 @@ class FaultSuite(_Strict):
     seeds: int = Field(default=4, ge=1)
 
 
+class Drill(_Strict):
+    """A fault scenario run with all its faults under each of ``seeds``, with its request trace
+    kept, for the recovery duties."""
+
+    scenario: str
+    seeds: tuple[int, ...] = Field(min_length=1)
+
+
 class Profile(_Strict):
     name: str
     title: str
@@ -294,6 +320,8 @@ class Profile(_Strict):
     determinism: tuple[str, ...] = ()
     golden: str | None = None
     faults: FaultSuite | None = None
+    #: Traced fault runs whose requests the recovery_duties check reads.
+    recovery: tuple[Drill, ...] = ()
     #: The recorded-trade generator that seeds an empty embedded store (and recognises its output).
     recorded: RecordedConfig = RecordedConfig()
     checks: Checks

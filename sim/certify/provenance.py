@@ -93,6 +93,7 @@ def provenance(profile: Profile, ev: Evidence, root: Path) -> dict[str, Any]:
         "seeds": {
             "scenarios": {r.file: r.summary.seed for r in ev.runs},
             "fault_swarm": None if isinstance(swarm, Unavailable) else list(swarm.seeds),
+            "recovery_drills": {d.scenario: list(d.seeds) for d in profile.recovery},
             "recorded_generator": profile.recorded.seed,
         },
         "versions": versions() | {name: _version(name) for name in EXTRA_PACKAGES},

@@ -2,8 +2,8 @@
 
 Layout of ``--out DIR``: ``runs/<scenario>/`` (one run directory per certification scenario),
 ``rerun/<scenario>/`` (the determinism reruns), ``golden.json``, ``faults/`` (the swarm's report),
-``studies/`` (the recorded-trade studies). Steps run in a fixed order, each announced through
-``log``; scenario runs show a progress bar on a terminal.
+``drill/`` (the traced recovery drills), ``studies/`` (the recorded-trade studies). Steps run in
+a fixed order, each announced through ``log``; scenario runs show a progress bar on a terminal.
 """
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from sim.harness.simulate import RunResult, simulate
 
 from sim.certify.checks import CheckResult, evaluate
 from sim.certify.engine_file import EngineFile, with_engine
-from sim.certify.evidence import Evidence, Golden, Rerun, Run, Unavailable
+from sim.certify.evidence import DrillRun, Evidence, Golden, Rerun, Run, Unavailable
 from sim.certify.faults import run_faults
 from sim.certify.profile import Profile, resolve
 from sim.certify.provenance import provenance
@@ -55,10 +55,11 @@ def _stablecoins_listed(scenario: Scenario, symbols: tuple[str, ...]) -> tuple[s
     return tuple(s for s in symbols if s in assets)
 
 
-def _simulate(scenario: Scenario, out_dir: Path, label: str) -> RunResult:
+def _simulate(scenario: Scenario, out_dir: Path, label: str, seed: int | None = None,
+              trace: bool = False) -> RunResult:
     out_dir.mkdir(parents=True, exist_ok=True)
     with progress_bar(label) as progress:
-        return simulate(scenario, out_dir=out_dir, progress=progress)
+        return simulate(scenario, seed=seed, out_dir=out_dir, progress=progress, trace_requests=trace)
 
 
 def run_scenarios(req: Request, log: Log) -> list[Run]:
@@ -91,6 +92,23 @@ def rerun(req: Request, runs: list[Run], log: Log) -> list[Rerun]:
         reruns.append(Rerun(file, run.summary.journal_sha256, result.summary.journal_sha256,
                             req.out / "rerun" / run.name))
     return reruns
+
+
+def drills(req: Request, log: Log) -> tuple[DrillRun, ...] | Unavailable:
+    """Each recovery drill: the scenario with all its faults under each of its seeds, with its
+    request trace, into ``drill/<name>_s<seed>`` (all faults at once, not the swarm's draw, so that
+    every duty arises whatever the engine under certification decides)."""
+    if not req.profile.recovery:
+        return Unavailable("the profile names no recovery drills")
+    done = []
+    for drill in req.profile.recovery:
+        for seed in drill.seeds:
+            scenario = _load(req.root, drill.scenario, req.engine)
+            log(f"recovery drill {drill.scenario} seed {seed}")
+            out = req.out / "drill" / f"{scenario.name}_s{seed}"
+            result = _simulate(scenario, out, f"{scenario.name} s{seed}", seed, trace=True)
+            done.append(DrillRun(drill.scenario, seed, out, result.passed))
+    return tuple(done)
 
 
 def golden(req: Request, log: Log) -> Golden | Unavailable:
@@ -127,9 +145,10 @@ def collect(req: Request, log: Log) -> Evidence:
     reruns = rerun(req, runs, log)
     gold = golden(req, log) if req.golden else None
     swarm = run_faults(req.profile.faults, req.root, req.out / "faults", req.seeds, req.workers, log, req.engine)
+    drilled = drills(req, log)
     log("recorded-trade studies")
     recorded = load_recorded(req.source, req.profile.recorded, req.out, log, study_params(req.profile))
-    return Evidence(req.out, runs, reruns, gold, swarm, recorded, req.engine)
+    return Evidence(req.out, runs, reruns, gold, swarm, recorded, req.engine, drilled)
 
 
 def study_params(profile: Profile) -> dict[str, dict[str, Any]]:

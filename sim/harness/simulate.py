@@ -40,12 +40,13 @@ from sim.journal.writer import RunJournal
 from sim.kernel.clock import Priority, wake_at
 from sim.kernel.feed import ScanFeed
 from sim.kernel.latency import LatencyModel
-from sim.kernel.link import AccountStream, VenueLink
+from sim.kernel.link import AccountStream, VenueLink, unheard
 from sim.kernel.market import VenueMarket
 from sim.kernel.messages import Operator, OperatorKind, VenueEvents
 from sim.observe.facts import CheckResult, RunFacts, RunSummary
 from sim.observe.monitor import InvariantMonitor, RunawayRun
 from sim.observe.recorder import Recorder
+from sim.observe.request_trace import RequestTrace
 from sim.progress import Progress
 from sim.rng import RngStreams
 from sim.scenario.expectations import evaluate
@@ -165,7 +166,7 @@ class _Run:
     """The processes of one run, each given its observers as it is built."""
 
     def __init__(self, scenario: Scenario, seed: int, journal: RunJournal | None, out_dir: Path | None,
-                 progress: Progress | None) -> None:
+                 progress: Progress | None, trace: bool = False) -> None:
         self.scenario, self.seed, self.progress = scenario, seed, progress
         streams = RngStreams(seed)
         source = open_source(scenario.data, seed)
@@ -193,11 +194,13 @@ class _Run:
             day_pnl=lambda day: self.memory.day_pnl(day, DAY_MS), probe=plan.probes.hit)
         self.market = VenueMarket(venue, env.now, listeners=(lambda events: self.host.deliver(VenueEvents(events)),
                                                              monitor.after_market))
+        self.trace = RequestTrace(lambda: env.now, lambda: self.host.restarts) if trace else None
         self.link = VenueLink(env, venue, AccountStream(venue),
                               LatencyModel(scenario.latency, streams.stream("latency")),
                               plan.link_faults(lambda: env.now, monitor.on_unknown), venue_clock=self.market.sync,
                               observers=(monitor.after_response,), on_send=monitor.on_request,
-                              on_stray=lambda stray: self.host.deliver(stray))
+                              on_stray=lambda stray: self.host.deliver(stray),
+                              on_answer=self.trace.on_answer if self.trace is not None else unheard)
         self.host = EngineHost(env, lambda: self._execution(engine), plan.probes.hit, plan.crash_source())
         hold = HoldJump(env, self.host, venue, self.recorder, plan.data, self._market_update) \
             if scenario.execution.engine_path == "jump" else None
@@ -271,15 +274,19 @@ class _Run:
 
 
 def simulate(scenario: Scenario, *, seed: int | None = None, out_dir: str | Path | None = None,
-             progress: Progress | None = None, journal: RunJournal | None = None) -> RunResult:
+             progress: Progress | None = None, journal: RunJournal | None = None,
+             trace_requests: bool = False) -> RunResult:
     """Run one scenario; writes the run directory (tables and ``summary.json``) when ``out_dir``
-    is given."""
+    is given, and with ``trace_requests`` its request trace (``requests.parquet``, outside the
+    journal hash) too."""
     seed = scenario.seed if seed is None else seed
     out_dir = Path(out_dir) if out_dir is not None else None
-    run = _Run(scenario, seed, journal, out_dir, progress)
+    run = _Run(scenario, seed, journal, out_dir, progress, trace_requests and out_dir is not None)
     run.run()
     summary, checks = run.conclude()
     if out_dir is not None:
+        if run.trace is not None:
+            run.trace.write(out_dir)
         (out_dir / "summary.json").write_text(json.dumps(summary.to_dict(), indent=2, sort_keys=False,
                                                          default=str) + "\n")
     return RunResult(summary, checks, out_dir, run.venue)

@@ -38,6 +38,10 @@ TRANSIENT_CODES = frozenset({TIMEOUT, DISCONNECTED, EXPIRED, 429, Code.SYSTEM_BU
                              Code.RATE_LIMITED, Code.INTERNAL_ERROR, Code.RPC_TIMEOUT})
 
 
+def unheard(kind: RequestKind, params: dict[str, Any], resp: Envelope) -> None:
+    """The default ``on_answer``: nobody keeps the answers."""
+
+
 def transport_error(code: int, msg: str) -> Envelope:
     return {"code": code, "msg": msg}
 
@@ -92,14 +96,16 @@ class VenueLink:
     executes a request (so they see the venue's state right after it, even when the answer is
     later lost); ``params`` carry the request's ``timestamp`` (send time), as a BingX client signs
     it. ``on_send(kind)`` sees every request, whether it arrives or not; ``on_stray`` gets the
-    answers that arrive when nobody waits for them; ``venue_clock(now)`` moves the venue's clock to
+    answers that arrive when nobody waits for them; ``on_answer(kind, params, response)`` sees the
+    answer its caller reads (a timeout included); ``venue_clock(now)`` moves the venue's clock to
     a request's arrival time.
     """
 
     def __init__(self, env: simpy.Environment, venue: VenueEndpoints, stream: AccountStream, latency: LatencyModel,
                  faults: LinkFaults | None = None, *, venue_clock: Callable[[int], None],
                  observers: Iterable[Observer] = (), on_send: Callable[[RequestKind], None] = lambda kind: None,
-                 on_stray: Callable[[StrayResponse], None] = lambda stray: None) -> None:
+                 on_stray: Callable[[StrayResponse], None] = lambda stray: None,
+                 on_answer: Observer = unheard) -> None:
         self.env = env
         self.venue = venue
         self.stream = stream
@@ -111,6 +117,7 @@ class VenueLink:
         self.observers = tuple(observers)
         self.on_stray = on_stray
         self.on_send = on_send
+        self.on_answer = on_answer
 
     def call(self, kind: RequestKind, **params: Any) -> Generator[simpy.Event, Any, Envelope]:
         """``resp = yield from link.call(RequestKind.PLACE_ORDER, symbol=..., ...)``."""
@@ -131,6 +138,7 @@ class VenueLink:
                 resp = yield from self._faulty_call(self.requests, kind, params)
         finally:
             self.in_flight -= 1
+        self.on_answer(kind, params, resp)
         return resp
 
     def _execute(self, kind: RequestKind, params: dict[str, Any]) -> Envelope:

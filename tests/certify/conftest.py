@@ -42,6 +42,9 @@ FAULTS = {
     "expect": {"max_open_positions": 1, "violations": 0},
 }
 SWARM_SEEDS = 6
+#: The recovery drill: the project's own drill scenario (crashes meet resting entries), as certify runs it.
+DRILLS = [{"scenario": str(Path(__file__).resolve().parents[2] / "scenarios" / "certify" / "recovery_drill.yaml"),
+           "seeds": [2211, 1, 2]}]
 #: The bench's lower coverage minimums (tiny runs see fewer spikes and busy-slot decisions).
 COVERAGE = {"spike_saturation": {"min_spike_decisions": 5}, "slot_gating": {"min_busy_decisions": 5}}
 
@@ -76,7 +79,8 @@ class Bench:
         checks = load_profile("v4").checks.model_dump(exclude_none=True)
         doc = {"name": "bench", "title": "certification bench", "scenarios": {"v4": [v4_file], "baseline": base_files},
                "determinism": [v4_file], "golden": "golden",
-               "faults": {"scenarios": [fault_file], "seeds": SWARM_SEEDS}, "checks": merge(checks, COVERAGE)}
+               "faults": {"scenarios": [fault_file], "seeds": SWARM_SEEDS}, "recovery": DRILLS,
+               "checks": merge(checks, COVERAGE)}
         path = self.root / "profile.yaml"
         path.write_text(yaml.safe_dump(doc, sort_keys=False))
         return path

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import sim.execution.recovery
 import sim.harness.simulate
 import violet_engine.engine
 from decimal import Decimal
@@ -184,9 +185,25 @@ def test_orders_whose_answer_was_lost_are_forgotten(bench, monkeypatch) -> None:
     monkeypatch.setattr(VenueSession, "place", forgetful_place)
     # An entry whose answer was lost is taken as not placed: the next one doubles the exposure. And
     # without the lookup, the recovery paths it leads to are never reached.
-    m = _no_go(bench, ["fault_suite", "fault_coverage"])
+    m = _no_go(bench, ["fault_suite", "fault_coverage", "recovery_duties"])
     assert m["fault_suite"]["runs_with_breach"] > 0
     assert "recovery.unknown_order_found" in m["fault_coverage"]["unreached"]
+    # the drills' traces show each unanswered placement that was never looked up
+    assert m["recovery_duties"]["owed"]["lost_answer"] > 0
+    assert m["recovery_duties"]["first_missed"][0].startswith("lost_answer: ")
+    assert "never looked up" in m["recovery_duties"]["first_missed"][0]
+
+
+def test_restarted_engine_that_does_not_cancel_a_working_entry(bench, monkeypatch) -> None:
+    def looks_but_keeps(ex):
+        yield from ex.venue.ask(RequestKind.OPEN_ORDERS)  # it asks, and then leaves them working
+
+    monkeypatch.setattr(sim.execution.recovery, "_cancel_working_orders", looks_but_keeps)
+    m = _no_go(bench, ["recovery_duties"])
+    missed = m["recovery_duties"]["first_missed"]
+    assert m["recovery_duties"]["missed"] >= 1
+    assert missed[0].startswith("restart_working_order: ") and "recovery_drill.yaml seed 2211" in missed[0]
+    assert "left working order" in missed[0]
 
 
 def test_fault_that_never_fires(bench) -> None:

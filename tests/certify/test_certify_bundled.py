@@ -19,10 +19,10 @@ def test_bundled_data_certifies_go(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-m", "sim", "certify", "--source", f"chdb:{tmp_path / 'chdb'}",
                            "--out", str(out)], cwd=PROJECT, env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert done.stdout.startswith("GO (rehearsal: recorded trades generated, seed 2026) (profile v4): all 18 mandatory checks "
+    assert done.stdout.startswith("GO (rehearsal: recorded trades generated, seed 2026) (profile v4): all 19 mandatory checks "
                                   "passed.")
     cert = json.loads((out / "certificate.json").read_text())
-    assert cert["verdict"] == "GO" and len(cert["checks"]) == 19
+    assert cert["verdict"] == "GO" and len(cert["checks"]) == 20
     assert cert["provenance"]["recorded_trades"]["origin"] == "generated (seed 2026)"
     assert "seeding it with generated trades (seed 2026)" in done.stderr
     assert (out / "report.html").stat().st_size > 100_000

@@ -10,7 +10,7 @@ def test_bench_certifies_go_with_evidence(bench) -> None:
     assert code == 0, output
     assert cert["verdict"] == "GO"
     assert cert["failed"] == []
-    assert output.startswith("GO (rehearsal: recorded trades generated, seed 2026) (profile bench): all 18 mandatory")
+    assert output.startswith("GO (rehearsal: recorded trades generated, seed 2026) (profile bench): all 19 mandatory")
     assert cert["rehearsal"] is True and cert["verdict_line"] == "GO (rehearsal: recorded trades generated, seed 2026)"
     assert time.monotonic() - started < 30
     ids = [c["id"] for c in cert["checks"]]
