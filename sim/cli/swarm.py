@@ -1,6 +1,7 @@
 """``violet-sim swarm``: many seeds per scenario, random fault mixes, a table and replay commands."""
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -127,8 +128,19 @@ def _stop(what: str, bar: _Bar, total: int, out_dir: Path | None, code: int) -> 
     kept = (f", kept in {out_dir / REPORT_NAME} (--resume --out {out_dir} completes the swarm)" if out_dir
             else " (not kept: no --out)")
     bar.close()
-    click.echo(f"{what}; {bar.done} of {total} runs finished{kept}", err=True)
+    click.echo(f"{what}; {_runs_kept(out_dir, bar.done)} of {total} runs finished{kept}", err=True)
     sys.exit(code)
+
+
+def _runs_kept(out_dir: Path | None, counted: int) -> int:
+    """The finished runs as swarm.json keeps them: on its way out the swarm writes every run that
+    finished, including one that finished after the progress bar last counted."""
+    if out_dir is None:
+        return counted
+    try:
+        return int(json.loads((out_dir / REPORT_NAME).read_text())["runs"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return counted
 
 
 def _finish(report: Any, rows: str, out_dir: Path | None) -> None:
