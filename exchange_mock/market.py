@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import random
 from decimal import Decimal, localcontext
-from typing import Mapping
+from typing import Iterator, Mapping
 
 from exchange_mock.account import Account
 from exchange_mock.config import VenueConfig
@@ -100,7 +100,8 @@ class Market:
             due.append(self.next_funding_ms)
         return min(due) if due else None
 
-    def advance(self, ts_ms: int, prices: Prices, mark_prices: Prices | None = None) -> list[VenueEvent]:
+    def advance(self, ts_ms: int, prices: Prices, mark_prices: Prices | None = None,
+                extremes: tuple[Prices, Prices] | None = None) -> list[VenueEvent]:
         if ts_ms < self.ts_ms:
             raise ValueError(f"time went backwards: {ts_ms} < {self.ts_ms}")
         self.ts_ms = ts_ms
@@ -111,16 +112,52 @@ class Market:
             self.next_funding_ms = next_settlement(self.funding, ts_ms)
         elif ts_ms > self.next_funding_ms:
             self._settle_before(ts_ms)  # at the marks in force then: the previous update's
+        if extremes is not None:
+            self._walk_bar(prices, mark_prices, extremes)
         self._prices = prices
         self._marks = prices if mark_prices is None else mark_prices
-        marks = self._marks
         if self.next_funding_ms == ts_ms:
             self._settle_before(ts_ms + 1)  # a settlement at this instant: at this update's marks
-        for account in self.accounts.values():
-            if account.active:
-                account.on_prices(prices, marks)
+        self._on_prices()
         events: list[VenueEvent] = []
         for start, account in zip(starts, self.accounts.values()):
             if len(account.events) > start:
                 events.extend(account.events[start:])
         return events
+
+    def _walk_bar(self, closes: Prices, mark_prices: Prices | None, extremes: tuple[Prices, Prices]) -> None:
+        """The bar that ends at this update, before its close: its high, then its low (a short's
+        worst price first, the conservative order for the shorts the engine holds). Resting orders
+        fill and positions liquidate at those prices as they would on the way. Recorded marks
+        (``mark_prices``) have no extremes here: the mark stays at its recorded value, as a wick in
+        the last price does not move BingX's mark; without them the mark walks with the price."""
+        for extreme in extremes:
+            point = BarPoint(extreme, closes)
+            self._prices = point
+            self._marks = point if mark_prices is None else mark_prices
+            self._on_prices()
+
+    def _on_prices(self) -> None:
+        for account in self.accounts.values():
+            if account.active:
+                account.on_prices(self._prices, self._marks)
+
+
+class BarPoint(Mapping[str, float]):
+    """One point of a bar's path as a price mapping: the bar's extreme where the source has one,
+    else the close (a symbol without extremes sits at its close)."""
+
+    __slots__ = ("_extreme", "_close")
+
+    def __init__(self, extreme: Prices, close: Prices) -> None:
+        self._extreme, self._close = extreme, close
+
+    def __getitem__(self, symbol: str) -> float:
+        value = self._extreme.get(symbol)
+        return self._close[symbol] if value is None else value
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._close)
+
+    def __len__(self) -> int:
+        return len(self._close)

@@ -130,7 +130,8 @@ class Venue(AccountApi):
         self._tape.recording = True
 
     def advance(self, ts_ms: int, prices: Mapping[str, float],
-                mark_prices: Mapping[str, float] | None = None) -> list[VenueEvent]:
+                mark_prices: Mapping[str, float] | None = None,
+                extremes: tuple[Mapping[str, float], Mapping[str, float]] | None = None) -> list[VenueEvent]:
         """Move the clock to ``ts_ms`` with the latest prices (venue symbols, e.g. ``BTC-USDT``).
 
         In this order: funding settlements crossed since the last call (at the current marks),
@@ -139,9 +140,11 @@ class Venue(AccountApi):
         kept by reference and read only for symbols that need it; call ``advance`` before placing
         orders so that the venue knows the time and prices. An account's expired dead man's switch
         (cancelAllAfter) cancels its working orders first. With ``record_market`` on, the step
-        and the funding settlements it crossed go on the market tape."""
+        and the funding settlements it crossed go on the market tape. ``extremes`` (the highs and
+        the lows of the bar that ends at ``ts_ms``) walks the bar first: resting orders and
+        liquidations meet its high, then its low, then ``prices``."""
         events = fire_dead_man_switches(self._market, ts_ms)
-        events += self._market.advance(ts_ms, prices, mark_prices)
+        events += self._market.advance(ts_ms, prices, mark_prices, extremes)
         self._tape.record(ts_ms, prices, mark_prices, self._market.settled_ticks)
         return events
 

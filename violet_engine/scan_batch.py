@@ -21,6 +21,8 @@ class ScanBatch:
     ``prices[i, j]`` is the price of ``assets[j]`` in scan ``i``; ``present[i, j]`` says whether the
     scan listed that asset at all (an unlisted asset is NaN and not present; a listed NaN/inf/0/negative
     price is present and makes the scan a reject). ``marks`` are venue mark prices (None: use prices).
+    ``highs`` and ``lows`` are the extremes of the bar that ended at the scan (None: the source has
+    none; a scan is then one price), for a venue and exit rule that look inside the bar.
     """
 
     assets: tuple[str, ...]
@@ -32,6 +34,8 @@ class ScanBatch:
     esof_score: np.ndarray
     esof_ts_ms: np.ndarray
     marks: np.ndarray | None = None
+    highs: np.ndarray | None = None
+    lows: np.ndarray | None = None
 
     def __len__(self) -> int:
         return int(self.ts_ms.shape[0])
@@ -62,6 +66,8 @@ class ScanBatch:
             esof_score=self.esof_score[start:stop],
             esof_ts_ms=self.esof_ts_ms[start:stop],
             marks=None if self.marks is None else self.marks[start:stop],
+            highs=None if self.highs is None else self.highs[start:stop],
+            lows=None if self.lows is None else self.lows[start:stop],
         )
 
     @classmethod

@@ -115,6 +115,8 @@ def render_summary(s: dict, out_dir: Path) -> str:
         lines.append(funding_line(f["funding"]))
     for warning in f.get("settings_warnings", []):
         lines.append(f"  WARNING {warning}")
+    if f.get("intrabar"):
+        lines.append(intrabar_line(f["intrabar"]))
     if f.get("contracts_templated"):
         lines.append(f"  template contracts for {', '.join(f['contracts_templated'])}")
     for e in s["expectations"]:
@@ -124,6 +126,16 @@ def render_summary(s: dict, out_dir: Path) -> str:
     lines.append(f"  journal sha256 {s['journal_sha256']}")
     lines.append(f"  outputs in {out_dir}")
     return "\n".join(lines)
+
+
+def intrabar_line(intrabar: dict) -> str:
+    """What looked inside each bar, and what could not (one line)."""
+    parts = []
+    if intrabar["venue"]:
+        parts.append(f"the venue walks each bar (high, then low, then close); marks {intrabar['marks']}")
+    if intrabar["exits"]:
+        parts.append("exits are asked at the bar's high and low (stop-loss, take-profit touches)")
+    return f"  intrabar: {'; '.join(parts)}"
 
 
 def funding_line(funding: dict) -> str:

@@ -82,20 +82,25 @@ def generate(out: Path, n_scans: int, n_assets: int, seed: int, edge: float | No
               help="add the synthetic EsoF plane (without it every decision gets the stale EsoF multiplier)")
 @click.option("--data-root", type=PathParam(file_okay=False, path_type=Path), default=None,
               help="root of the --dataset folders [$VIOLET_MARKET_DATA or ../shared/data/market]")
+@click.option("--extremes", is_flag=True, default=False,
+              help="also write each candle's high and low (h./l. columns), so that a replay can look inside "
+                   "the bar [off: no h./l. columns, the layout of the bundled archives]")
 @fail_on_user_error
 @_library_errors
 def from_candles(candles: tuple[Path, ...], marks: tuple[Path, ...], funding: tuple[Path, ...], gaps: str,
                  interval: str | None, dataset: str | None, assets: str | None, start: str | None,
-                 end: str | None, out: Path, vel_div: str, seed: int, esof: bool, data_root: Path | None) -> None:
+                 end: str | None, out: Path, vel_div: str, seed: int, esof: bool, data_root: Path | None,
+                 extremes: bool) -> None:
     """Write scans built from real candles (stamped at the candle close; prices = closes)."""
     if bool(candles) == (dataset is not None):
         raise UserError("give --candles DIR|FILE (repeatable) or --dataset A|B|C")
     names = None if assets is None else [a.strip() for a in assets.split(",") if a.strip()]
     source = CandleScanSource(dataset, names, start, end, candles=list(candles) or None, marks=list(marks) or None,
                               funding=list(funding) or None, gaps=gaps, interval=interval,  # type: ignore[arg-type]
-                              vel_div=vel_div, seed=seed, esof=esof, data_root=data_root)  # type: ignore[arg-type]
+                              vel_div=vel_div, seed=seed, esof=esof, data_root=data_root,  # type: ignore[arg-type]
+                              extremes=extremes)
     n = write_archive(out, source.batches(), with_marks=source.marks is not None, provenance=source.provenance,
-                      funding=source.funding)
+                      funding=source.funding, with_extremes=source.has_extremes)
     click.echo(f"{out}: {n} scans x {len(source.assets)} assets, {_utc(int(source.ts_ms[0]))} .. "
                f"{_utc(int(source.ts_ms[-1]))}, funding for {len(source.funding)} assets")
     for line in candle_report(source):
@@ -116,6 +121,10 @@ def candle_report(source: CandleScanSource) -> list[str]:
         lines.append(f"marks: {info['interval']} mark candle closes, held for one mark interval"
                      + (f"; candle close at {', '.join(f'{a} {k} scans' for a, k in on_close.items())}" if on_close else "")
                      + (f"; no marks for {', '.join(info['symbols_without_marks'])}" if info["symbols_without_marks"] else ""))
+    if "extremes" in fields:
+        without = fields["symbols_without_extremes"]
+        lines.append(f"extremes: {fields['extremes']}" + (f"; high = low = close for {', '.join(without)}"
+                                                           if without and source.has_extremes else ""))
     by_interval: dict[str, list[str]] = {}
     for a, rows in source.funding.items():
         hours = infer_interval_hours([t for t, _ in rows])

@@ -22,7 +22,7 @@ from exchange_mock.errors import Code
 from sim.execution.book import TradeBook
 from sim.execution.client_ids import ClientIdPrefix, OrderPurpose, entry_id, exit_id
 from sim.execution.config import ExecutionConfig
-from sim.execution.hold import asset_column, checked_rows
+from sim.execution.hold import asset_column, checked_rows, exit_verdict
 from sim.execution.intent import EntryIntent, TradeContext, WorkingEntry
 from sim.execution.memory import EngineMemory, EntryMemo
 from sim.execution.observer import ExecutionObserver
@@ -60,8 +60,10 @@ class Execution:
 
     def __init__(self, env: simpy.Environment, link: VenueLink, config: ExecutionConfig, leverage: LeverageConfig,
                  exit_rule: ExitRule, cadence: Cadence, observer: ExecutionObserver, memory: EngineMemory, *,
-                 probe: Callable[[str], None] = no_probe, on_reconciled: Reconciled = lambda ex, full: None) -> None:
+                 probe: Callable[[str], None] = no_probe, on_reconciled: Reconciled = lambda ex, full: None,
+                 bar_exits: bool = False) -> None:
         self.env = env
+        self.bar_exits = bar_exits
         self.config = config
         self.leverage_config = leverage
         self.policy = ExecutionPolicy(config.v4)
@@ -142,8 +144,7 @@ class Execution:
                 self.probe(RecoveryPath.EXIT_RETRIED)  # decided before and not done: no new verdict needed
                 yield from self.exit(pos.exit_reason)
             elif price is not None and self.cadence.due(Action.EXIT_CHECK, tick.scan_index, tick.ts_ms):
-                reason = self.exit_rule.check(float(pos.entry_price), price, pos.scans_held,
-                                              tick.ts_ms - pos.entry_ts_ms)
+                reason = exit_verdict(self.exit_rule, pos, tick.batch, tick.row, price, self.bar_exits)
                 if reason is not None:
                     yield from self.exit(reason)
         self.observer.at_scan(tick.ts_ms, self.position is not None)

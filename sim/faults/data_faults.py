@@ -7,9 +7,15 @@ held-back scan carries from one batch to the next, so the output is the same sca
 however the source cuts batches. Corrupted scans are remembered (``corrupted``) so that the
 monitor can prove no entry came from one; price-gap times (``gap_ts``) so that it can tell when
 a gap hit an open position.
+
+Scans that carry their bar's high and low (``highs``, ``lows``) keep a whole bar through every
+fault: a price gap moves the bar with the price, a corrupted price widens it to take the price in
+(a price made NaN makes the bar NaN). Scans without them are transformed exactly as before, so
+fault runs over such sources, and their hashes, do not change.
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 from typing import Any, Iterator
 
@@ -26,24 +32,34 @@ from violet_engine.scan_batch import ScanBatch
 
 _STABLE = frozenset(STABLECOIN_SYMBOLS)
 _FIELDS = ("ts_ms", "scan_number", "vel_div", "prices", "present", "esof_score", "esof_ts_ms")
+_OPTIONAL = ("marks", "highs", "lows")  # None: the source has none
 
 
 def _take(batch: ScanBatch, rows: list[int]) -> ScanBatch:
     idx = np.asarray(rows, dtype=np.intp)
-    return ScanBatch(assets=batch.assets, marks=None if batch.marks is None else batch.marks[idx],
-                     **{f: getattr(batch, f)[idx] for f in _FIELDS})
+    optional = {f: None if getattr(batch, f) is None else getattr(batch, f)[idx] for f in _OPTIONAL}
+    return ScanBatch(assets=batch.assets, **optional, **{f: getattr(batch, f)[idx] for f in _FIELDS})
 
 
 def _concat(a: ScanBatch, b: ScanBatch) -> ScanBatch:
     if (a.marks is None) != (b.marks is None):
         a, b = (x if x.marks is not None else _with_marks(x) for x in (a, b))
-    return ScanBatch(assets=a.assets, marks=None if a.marks is None else np.concatenate([a.marks, b.marks]),
+    if (a.highs is None) != (b.highs is None):
+        a, b = (x if x.highs is not None else _with_extremes(x) for x in (a, b))
+    optional = {f: None if getattr(a, f) is None else np.concatenate([getattr(a, f), getattr(b, f)])
+                for f in _OPTIONAL}
+    return ScanBatch(assets=a.assets, **optional,
                      **{f: np.concatenate([getattr(a, f), getattr(b, f)]) for f in _FIELDS})
 
 
 def _with_marks(batch: ScanBatch) -> ScanBatch:
     """The same scans with explicit marks equal to the prices (what the venue assumes without)."""
-    return ScanBatch(assets=batch.assets, marks=batch.prices.copy(), **{f: getattr(batch, f) for f in _FIELDS})
+    return dataclasses.replace(batch, marks=batch.prices.copy())
+
+
+def _with_extremes(batch: ScanBatch) -> ScanBatch:
+    """The same scans with bars of one price: high = low = the price (what a scan without a bar is)."""
+    return dataclasses.replace(batch, highs=batch.prices.copy(), lows=batch.prices.copy())
 
 
 class DataFaults:
@@ -133,6 +149,7 @@ class DataFaults:
         vel_div, prices, present = batch.vel_div.copy(), batch.prices.copy(), batch.present.copy()
         esof, esof_ts = batch.esof_score.copy(), batch.esof_ts_ms.copy()
         marks = None if batch.marks is None else batch.marks.copy()
+        bars = None if batch.highs is None or batch.lows is None else (batch.highs.copy(), batch.lows.copy())
         traded = np.flatnonzero([a not in _STABLE for a in batch.assets])
         jumps = np.ones(len(batch))
         for spec, _, _ in self._gates:
@@ -151,7 +168,7 @@ class DataFaults:
         if self._level != 1.0 or (jumps != 1.0).any():
             levels = np.cumprod(np.concatenate([[self._level], jumps]))[1:]  # left to right, as across batches
             self._level = float(levels[-1])
-            for arr in (prices, marks):
+            for arr in (prices, marks, *(bars or ())):  # a gap moves the whole bar with the price
                 if arr is not None:
                     arr[:, traded] *= levels[:, None]
         for spec, _ in self._clocks:
@@ -169,12 +186,13 @@ class DataFaults:
                 hit, u = fired[id(spec)]
                 for i in np.flatnonzero(hit).tolist():
                     how = spec.fields[int(u[i, 0] * len(spec.fields))]
-                    _corrupt(how, i, int(u[i, 1] * len(batch.assets)), vel_div, prices, present, marks)
+                    _corrupt(how, i, int(u[i, 1] * len(batch.assets)), vel_div, prices, present, marks, bars)
                     self.corrupted.add(int(batch.scan_number[i]))
                     self.probes.hit(fault_probe(spec))
                     self.probes.hit(f"fault.corrupt_field.{how}")
         return ScanBatch(assets=batch.assets, ts_ms=batch.ts_ms, scan_number=batch.scan_number, vel_div=vel_div,
-                         prices=prices, present=present, esof_score=esof, esof_ts_ms=esof_ts, marks=marks)
+                         prices=prices, present=present, esof_score=esof, esof_ts_ms=esof_ts, marks=marks,
+                         highs=None if bars is None else bars[0], lows=None if bars is None else bars[1])
 
     def _stall(self, esof: np.ndarray, esof_ts: np.ndarray, inside: np.ndarray, starts: np.ndarray,
                spec: StaleEsofFault) -> None:
@@ -231,8 +249,9 @@ class DataFaults:
 
 
 def _corrupt(how: str, i: int, col: int, vel_div: np.ndarray, prices: np.ndarray, present: np.ndarray,
-             marks: np.ndarray | None) -> None:
-    """Break one field of scan ``i`` (a price: column ``col``, in the marks as well)."""
+             marks: np.ndarray | None, bars: tuple[np.ndarray, np.ndarray] | None = None) -> None:
+    """Break one field of scan ``i`` (a price: column ``col``, in the marks as well; the bar's high
+    and low take the broken price in, NaN where the price is NaN)."""
     if how == "vel_div_nan":
         vel_div[i] = np.nan
     elif how == "vel_div_inf":
@@ -242,6 +261,8 @@ def _corrupt(how: str, i: int, col: int, vel_div: np.ndarray, prices: np.ndarray
         prices[i, :] = np.nan
         if marks is not None:
             marks[i, :] = np.nan
+        for extreme in bars or ():
+            extreme[i, :] = np.nan
     else:
         present[i, col] = True
         value = prices[i, col]
@@ -249,3 +270,7 @@ def _corrupt(how: str, i: int, col: int, vel_div: np.ndarray, prices: np.ndarray
                           "price_negative": -abs(float(value)) if value == value else -1.0}[how]
         if marks is not None:
             marks[i, col] = prices[i, col]
+        if bars is not None:
+            high, low, price = bars[0], bars[1], prices[i, col]
+            high[i, col] = np.nan if np.isnan(price) else np.fmax(high[i, col], price)
+            low[i, col] = np.nan if np.isnan(price) else np.fmin(low[i, col], price)

@@ -11,7 +11,6 @@ one, and the feed delivers the event scan as usual. The venue is moved once, to 
 """
 from __future__ import annotations
 
-from typing import Callable
 
 import numpy as np
 import simpy
@@ -20,7 +19,7 @@ from exchange_mock import Venue
 from sim.execution.hold import first_exit_row
 from sim.execution.host import EngineHost
 from sim.faults.data_faults import DataFaults
-from sim.kernel.feed import RowPrices
+from sim.kernel.feed import Market, scan_market
 from sim.kernel.horizon import first_at_or_after, first_trigger, first_true
 from sim.observe.recorder import Recorder
 from violet_engine import ScanBatch
@@ -30,17 +29,14 @@ from violet_engine.types import Outcome
 _DECISION = OUTCOME_CODE[Outcome.DECISION]
 MAX_ROWS = 4_096  # scans looked at per jump: bounds the array work when no event is near
 
-MarketUpdate = Callable[[int, RowPrices, RowPrices | None], None]
-
-
 class HoldJump:
     """``jump(batch, decisions, rows, scan_base, cols)``: how many of ``rows`` (the coming
     accepted scans, the first due now) were held through in bulk; 0: deliver the first as usual."""
 
     def __init__(self, env: simpy.Environment, host: EngineHost, venue: Venue, recorder: Recorder,
-                 data: DataFaults, market_update: MarketUpdate) -> None:
+                 data: DataFaults, market_update: Market, walk_bar: bool = False) -> None:
         self.env, self.host, self.venue, self.recorder = env, host, venue, recorder
-        self.data, self.market_update = data, market_update
+        self.data, self.market_update, self.walk_bar = data, market_update, walk_bar
 
     def __call__(self, batch: ScanBatch, decisions: DecisionBatch, rows: np.ndarray, scan_base: int,
                  cols: dict[str, int]) -> int:
@@ -64,8 +60,8 @@ class HoldJump:
         rows = rows[:n]
         if pos is not None:
             assert execution.batch_exit_rule is not None
-            n = min(n, first_exit_row(execution.batch_exit_rule, pos, batch, rows))
-        n = min(n, first_trigger(batch, rows[:n], cols, watch.triggers))
+            n = min(n, first_exit_row(execution.batch_exit_rule, pos, batch, rows, execution.bar_exits))
+        n = min(n, first_trigger(batch, rows[:n], cols, watch.triggers, self.walk_bar))
         if n == 0:
             return 0
         self._absorb(batch, decisions, rows[:n], arrive[:n].tolist(), scan_base, cols)
@@ -78,7 +74,6 @@ class HoldJump:
         assert execution is not None
         self.data.at_market_span(arrive[:-1], self.venue.open_position_count() > 0)
         last = int(rows[-1])
-        marks = RowPrices(batch, last, cols, marks=True) if batch.marks is not None else None
-        self.market_update(arrive[-1], RowPrices(batch, last, cols), marks)
+        self.market_update(arrive[-1], *scan_market(batch, last, cols, self.walk_bar))
         execution.hold_through(batch, decisions, rows, scan_base)
         self.host.delivered_in_bulk(len(rows))

@@ -4,11 +4,14 @@ and a scan count that the interval stretches far beyond its 5 s meaning is a war
 The engine's scan counts (max hold 120 scans, IRP lookback 50 scans) were written for BLUE's 5 s
 scans; replayed at 1 h candles, 120 scans is five days. A run says so rather than quietly
 holding positions for days; giving the setting in ms makes it mean the same at any interval.
+Likewise a scenario that looks inside bars (``intrabar``) needs scans that carry them.
 """
 from __future__ import annotations
 
 import numpy as np
 
+from sim.errors import UserError
+from sim.scenario.schema import Intrabar, Scenario
 from violet_engine import EngineConfig, ScanBatch
 from violet_engine.constants import DESIGN_SCAN_MS, SCAN_STRETCH_WARN
 
@@ -44,3 +47,24 @@ def stretch_warnings(config: EngineConfig, interval_ms: int | None) -> list[str]
             f"scans ({span_text(scans * DESIGN_SCAN_MS)} at the 5 s scans it was written for); give "
             f"engine.{instead} to mean a duration"
             for name, (scans, instead) in config.scan_count_settings().items()]
+
+
+def intrabar_ready(scenario: Scenario, first: ScanBatch | None) -> Intrabar:
+    """The scenario's ``intrabar`` once its scans are known to carry highs and lows: asking for
+    it over scans without them is an error, not a run that quietly sees only closes."""
+    wanted = scenario.intrabar
+    if wanted.any and first is not None and (first.highs is None or first.lows is None):
+        keys = ", ".join(f"intrabar.{k}" for k in ("venue", "exits") if getattr(wanted, k))
+        raise UserError(f"{scenario.source_path or scenario.name}: {keys}: true, but the scans of data "
+                        f"({scenario.data.kind}) carry no bar highs and lows (candles with high and low "
+                        f"columns do)")
+    return wanted
+
+
+def intrabar_facts(intrabar: Intrabar, first: ScanBatch | None) -> dict[str, object] | None:
+    """What the run's summary says of looking inside bars (None: it did not)."""
+    if not intrabar.any:
+        return None
+    marks = "recorded (a wick in the last price does not move them)" \
+        if first is not None and first.marks is not None else "walk with the price (no recorded marks)"
+    return {"venue": intrabar.venue, "exits": intrabar.exits, "marks": marks}

@@ -34,7 +34,7 @@ from sim.execution.trader import Execution
 from sim.faults.config import describe
 from sim.faults.plan import FaultPlan
 from sim.harness.contracts_check import templates_for
-from sim.harness.scan_settings import scan_interval_ms, stretch_warnings
+from sim.harness.scan_settings import intrabar_facts, intrabar_ready, scan_interval_ms, stretch_warnings
 from sim.harness.jump import HoldJump
 from sim.journal.writer import RunJournal
 from sim.kernel.clock import Priority, wake_at
@@ -99,6 +99,8 @@ def config_hash(scenario: Scenario, seed: int) -> str:
     doc = scenario.model_dump(mode="json")
     doc["seed"] = seed
     del doc["execution"]["engine_path"]  # how the replay steps, not what it computes
+    if not scenario.intrabar.any:
+        del doc["intrabar"]  # off, as every run was before the setting existed: the same identity
     if isinstance(scenario.data, ParquetData):
         doc["data"]["path"] = _file_digest(Path(scenario.data.path))
     if scenario.venue.contracts_dir is not None:
@@ -202,17 +204,19 @@ class _Run:
                               on_stray=lambda stray: self.host.deliver(stray),
                               on_answer=self.trace.on_answer if self.trace is not None else unheard)
         self.host = EngineHost(env, lambda: self._execution(engine), plan.probes.hit, plan.crash_source())
-        hold = HoldJump(env, self.host, venue, self.recorder, plan.data, self._market_update) \
+        self.intrabar = intrabar_facts(intrabar_ready(scenario, first), first)
+        walk_bar = scenario.intrabar.venue
+        hold = HoldJump(env, self.host, venue, self.recorder, plan.data, self._market_update, walk_bar) \
             if scenario.execution.engine_path == "jump" else None
         self.feed = ScanFeed(env, plan.scans(batches), engine, self._market_update, self.host.deliver,
-                             self.host.busy, self._on_batch, hold)
+                             self.host.busy, self._on_batch, hold, walk_bar)
 
     def _execution(self, engine: DecisionEngine) -> Execution:
         """A new engine process state (the first, or one restarted after a crash)."""
         sc = self.scenario
         return Execution(self.env, self.link, sc.execution, sc.engine.leverage, engine.organs.exits,
                          Cadence(sc.engine.cadence), self.recorder, self.memory, probe=self.plan.probes.hit,
-                         on_reconciled=self.monitor.after_reconcile)
+                         on_reconciled=self.monitor.after_reconcile, bar_exits=sc.intrabar.exits)
 
     def _on_batch(self, batch: ScanBatch, decisions: Any) -> None:
         self.recorder.on_batch(batch, decisions)
@@ -220,9 +224,9 @@ class _Run:
         if self.progress is not None:
             self.progress.advance(len(batch))
 
-    def _market_update(self, ts_ms: int, prices: Any, marks: Any) -> None:
+    def _market_update(self, ts_ms: int, prices: Any, marks: Any, extremes: Any = None) -> None:
         self.plan.data.at_market(ts_ms, self.venue.open_position_count() > 0)
-        self.market.update(ts_ms, prices, marks)
+        self.market.update(ts_ms, prices, marks, extremes)
 
     def run(self) -> None:
         """Everything starts in a fixed order (simpy breaks ties by insertion), runs until the data
@@ -248,7 +252,8 @@ class _Run:
         """The end-of-run invariants, the journal closed, the expectations checked."""
         plan, monitor, host = self.plan, self.monitor, self.host
         facts = replace(self.recorder.facts(), probes=plan.probes.as_dict(), contracts_templated=sorted(self.templated),
-                        funding=self.venue_config.funding.describe(), settings_warnings=self.settings_warnings)
+                        funding=self.venue_config.funding.describe(), settings_warnings=self.settings_warnings,
+                        intrabar=self.intrabar)
         scans_in = self.feed.scans_in
         outcomes = facts.decided + facts.no_signal + facts.no_pick + facts.rejected
         monitor.at_end(scans_in, outcomes, facts.trades, None if host.down else host.current)

@@ -46,14 +46,15 @@ class ScanTick:
 
 
 class RowPrices(Mapping[str, float]):
-    """A read-only mapping ``venue symbol -> price`` over one batch row, resolved lazily so that
-    handing a scan to the venue costs nothing for the assets it does not look at."""
+    """A read-only mapping ``venue symbol -> price`` over one batch row of ``values`` (default the
+    prices; the marks, highs or lows), resolved lazily so that handing a scan to the venue costs
+    nothing for the assets it does not look at."""
 
     __slots__ = ("_batch", "_row", "_cols", "_src")
 
-    def __init__(self, batch: ScanBatch, row: int, cols: dict[str, int], marks: bool = False) -> None:
+    def __init__(self, batch: ScanBatch, row: int, cols: dict[str, int], values: np.ndarray | None = None) -> None:
         self._batch, self._row, self._cols = batch, row, cols
-        self._src = batch.marks if marks and batch.marks is not None else batch.prices
+        self._src = batch.prices if values is None else values
 
     def __getitem__(self, symbol: str) -> float:
         j = self._cols[symbol]
@@ -69,14 +70,32 @@ class RowPrices(Mapping[str, float]):
         return sum(1 for _ in self)
 
 
+#: The highs and the lows of the bar a scan closes.
+RowExtremes = tuple[RowPrices, RowPrices]
+#: ``market(ts_ms, prices, marks, extremes)``: one scan reaches the venue.
+Market = Callable[[int, RowPrices, "RowPrices | None", "RowExtremes | None"], None]
+
+
+def scan_market(batch: ScanBatch, row: int, cols: dict[str, int],
+                walk_bar: bool) -> tuple[RowPrices, RowPrices | None, RowExtremes | None]:
+    """What the venue is handed of one scan: its prices, its recorded marks (None: the prices
+    are the marks) and, with ``walk_bar`` and a source that has them, its bar's highs and lows."""
+    marks = RowPrices(batch, row, cols, batch.marks) if batch.marks is not None else None
+    extremes = None
+    if walk_bar and batch.highs is not None and batch.lows is not None:
+        extremes = (RowPrices(batch, row, cols, batch.highs), RowPrices(batch, row, cols, batch.lows))
+    return RowPrices(batch, row, cols), marks, extremes
+
+
 class ScanFeed:
     """Drives the replay: decide a batch, then hand each scan that matters to the venue's market
-    data (``market``) and to execution (``deliver``)."""
+    data (``market``) and to execution (``deliver``); with ``walk_bar`` the venue walks each
+    scan's bar (its high, then its low) before the scan's prices."""
 
     def __init__(self, env: simpy.Environment, batches: Iterator[ScanBatch], engine: DecisionEngine,
-                 market: Callable[[int, RowPrices, RowPrices | None], None],
-                 deliver: Callable[[ScanTick], None], busy: Callable[[], bool],
-                 on_batch: Callable[[ScanBatch, DecisionBatch], None], hold: Hold | None = None) -> None:
+                 market: Market, deliver: Callable[[ScanTick], None], busy: Callable[[], bool],
+                 on_batch: Callable[[ScanBatch, DecisionBatch], None], hold: Hold | None = None,
+                 walk_bar: bool = False) -> None:
         self.env = env
         self.batches = batches
         self.engine = engine
@@ -85,6 +104,7 @@ class ScanFeed:
         self.busy = busy
         self.on_batch = on_batch
         self.hold = hold
+        self.walk_bar = walk_bar
         self._handed = False  # scans just held through: per scan, the last would still sit in the inbox
         self.scans_in = 0
 
@@ -125,8 +145,7 @@ class ScanFeed:
                     if t > self.env.now:  # the clock stands where the last of them left it
                         yield wake_at(self.env, t, Priority.MARKET)
                     continue
-            self.market(self.env.now, RowPrices(batch, j, cols),
-                        RowPrices(batch, j, cols, marks=True) if batch.marks is not None else None)
+            self.market(self.env.now, *scan_market(batch, j, cols, self.walk_bar))
             self.deliver(ScanTick(batch, decisions, j, self.scans_in + j))
             if not self.busy():
                 # let execution act on this scan first: it may have just become busy

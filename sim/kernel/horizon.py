@@ -22,9 +22,12 @@ def first_true(hit: np.ndarray) -> int:
     return i if len(hit) and hit[i] else len(hit)
 
 
-def first_trigger(batch: ScanBatch, rows: np.ndarray, cols: dict[str, int], triggers: Iterable[Trigger]) -> int:
+def first_trigger(batch: ScanBatch, rows: np.ndarray, cols: dict[str, int], triggers: Iterable[Trigger],
+                  walk_bar: bool = False) -> int:
     """Index into ``rows`` of the first scan at which the venue would fill a resting order or
-    test a liquidation (``len(rows)``: none of them)."""
+    test a liquidation (``len(rows)``: none of them). With ``walk_bar`` the venue also sees each
+    bar's high and low, so a buy or long trigger is tested on the lower of low and price, a sell
+    or short trigger on the higher (and so is a mark the scans do not record)."""
     first = len(rows)
     for symbol, buy_at, sell_at, long_at, short_at in triggers:
         j = cols.get(symbol)
@@ -32,13 +35,17 @@ def first_trigger(batch: ScanBatch, rows: np.ndarray, cols: dict[str, int], trig
             continue  # not in the scans: the venue sees no price for it
         present = batch.present[rows, j]
         price = np.where(present, batch.prices[rows, j], np.nan)
-        hit = (price <= buy_at) | (price >= sell_at)
+        low, high = price, price
+        if walk_bar and batch.highs is not None and batch.lows is not None:
+            low = np.fmin(np.where(present, batch.lows[rows, j], np.nan), price)
+            high = np.fmax(np.where(present, batch.highs[rows, j], np.nan), price)
+        hit = (low <= buy_at) | (high >= sell_at)
         if batch.marks is not None:
             mark = np.where(present, batch.marks[rows, j], np.nan)
-            mark = np.where(mark == mark, mark, price)
+            mark_low, mark_high = np.where(mark == mark, mark, low), np.where(mark == mark, mark, high)
         else:
-            mark = price
-        hit |= (mark <= long_at) | (mark >= short_at)
+            mark_low, mark_high = low, high
+        hit |= (mark_low <= long_at) | (mark_high >= short_at)
         first = min(first, first_true(hit[:first]))
     return first
 

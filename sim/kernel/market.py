@@ -10,6 +10,9 @@ from typing import Any, Callable, Iterable, Mapping
 
 from sim.kernel.requests import SimulatedVenue
 
+#: The highs and the lows of the bar a scan closes, as price mappings.
+Extremes = tuple[Mapping[str, float], Mapping[str, float]]
+
 
 class VenueMarket:
     """``listeners`` get the venue's private events of each update, in the order given."""
@@ -22,10 +25,16 @@ class VenueMarket:
         self._marks: Mapping[str, float] | None = None
         self.listeners = tuple(listeners)
 
-    def update(self, ts_ms: int, prices: Mapping[str, float], marks: Mapping[str, float] | None) -> None:
-        """A scan reaches the venue; its private events (fills, funding, liquidations) go to listeners."""
+    def update(self, ts_ms: int, prices: Mapping[str, float], marks: Mapping[str, float] | None,
+               extremes: Extremes | None = None) -> None:
+        """A scan reaches the venue; its private events (fills, funding, liquidations) go to
+        listeners. ``extremes`` (the bar's highs and lows) are walked once, by this scan's update:
+        a later ``sync`` on the same prices is no new bar."""
         self.ts_ms, self._prices, self._marks = ts_ms, prices, marks
-        events = self.venue.advance(ts_ms, prices, marks)
+        if extremes is None:  # a venue that knows no bars is driven as before
+            events = self.venue.advance(ts_ms, prices, marks)
+        else:
+            events = self.venue.advance(ts_ms, prices, marks, extremes)
         if events:
             for listener in self.listeners:
                 listener(events)

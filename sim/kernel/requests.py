@@ -69,7 +69,8 @@ class VenueState(Protocol):
 class SimulatedVenue(VenueEndpoints, VenueState, Protocol):
     """The venue a run drives: endpoints, state, and the market's clock and prices."""
 
-    def advance(self, ts_ms: int, prices: Mapping[str, float], marks: Mapping[str, float] | None = None) -> list[Any]: ...
+    def advance(self, ts_ms: int, prices: Mapping[str, float], marks: Mapping[str, float] | None = None,
+                extremes: tuple[Mapping[str, float], Mapping[str, float]] | None = None) -> list[Any]: ...
 
 
 _Endpoint = Callable[[VenueEndpoints, dict[str, Any]], Envelope]

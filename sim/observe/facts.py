@@ -62,14 +62,16 @@ class RunFacts:
     settings_warnings: list[str] = field(default_factory=list)  # scan-count settings stretched by the scan interval
     probes: dict[str, int] = field(default_factory=dict)
     faults: dict[str, Any] | None = None        # what the faults did (runs with faults only)
+    intrabar: dict[str, Any] | None = None      # what looked inside the bars (runs with intrabar only)
     violations: int = 0
     ledger_reconciled: bool = True
     accounting: dict[str, str] = field(default_factory=dict)  # the run's money line by line (``Accounting``)
 
     def to_dict(self) -> dict[str, Any]:
         doc = asdict(self)
-        if doc["faults"] is None:
-            del doc["faults"]
+        for optional in ("faults", "intrabar"):
+            if doc[optional] is None:
+                del doc[optional]
         return doc
 
     @classmethod

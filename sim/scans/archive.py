@@ -2,10 +2,14 @@
 
 Layout: one row per scan with ``ts_ms`` (int64), ``scan_number`` (int64), ``vel_div`` (float64),
 ``esof_score`` (float64, null = no score), ``esof_ts_ms`` (int64, null = no timestamp), then one
-``p.<ASSET>`` float64 column per asset (null = asset not in that scan) and optionally ``m.<ASSET>``
-mark prices. The file's key-value metadata holds ``violet.assets`` (JSON list, column order),
-``violet.provenance`` (free text or JSON describing where the scans came from) and
-``violet.funding`` (JSON ``{symbol: [[ts_ms, rate], ...]}``, absent = no funding series).
+``p.<ASSET>`` float64 column per asset (null = asset not in that scan), optionally ``m.<ASSET>``
+mark prices, and optionally ``h.<ASSET>`` and ``l.<ASSET>``: the high and low of the bar that
+ended at the scan, so that a replay can look inside the bar. Each optional set has a column for
+every asset or none; an archive without extremes has the layout (and the bytes) it had before
+they were added, so existing archives and their hashes stay valid. The file's key-value metadata
+holds ``violet.assets`` (JSON list, column order), ``violet.provenance`` (free text or JSON
+describing where the scans came from) and ``violet.funding`` (JSON ``{symbol: [[ts_ms, rate],
+...]}``, absent = no funding series).
 Reading goes batch by batch (``iter_batches``), so memory is bounded by the batch size.
 """
 from __future__ import annotations
@@ -27,6 +31,8 @@ from violet_engine.scan_batch import NO_TS, ScanBatch
 
 PRICE_PREFIX = "p."
 MARK_PREFIX = "m."
+HIGH_PREFIX = "h."
+LOW_PREFIX = "l."
 ASSETS_KEY = b"violet.assets"
 PROVENANCE_KEY = b"violet.provenance"
 FUNDING_KEY = b"violet.funding"
@@ -49,11 +55,11 @@ class ArchiveError(UserError):
 
 
 def archive_schema(assets: tuple[str, ...], with_marks: bool, provenance: str = "",
-                   funding: Funding | None = None) -> pa.Schema:
+                   funding: Funding | None = None, with_extremes: bool = False) -> pa.Schema:
     fields = [pa.field(n, t) for n, t in BASE_FIELDS]
-    fields += [pa.field(PRICE_PREFIX + a, pa.float64()) for a in assets]
-    if with_marks:
-        fields += [pa.field(MARK_PREFIX + a, pa.float64()) for a in assets]
+    prefixes = [PRICE_PREFIX, *([MARK_PREFIX] if with_marks else []),
+                *([HIGH_PREFIX, LOW_PREFIX] if with_extremes else [])]
+    fields += [pa.field(prefix + a, pa.float64()) for prefix in prefixes for a in assets]
     meta = {ASSETS_KEY: json.dumps(list(assets)).encode(), PROVENANCE_KEY: provenance.encode()}
     if funding:
         series = {s: [[int(t), float(r)] for t, r in funding[s]] for s in sorted(funding)}
@@ -65,8 +71,13 @@ def _has_marks(schema: pa.Schema, assets: tuple[str, ...]) -> bool:
     return bool(assets) and schema.get_field_index(MARK_PREFIX + assets[0]) >= 0
 
 
+def _has_extremes(schema: pa.Schema, assets: tuple[str, ...]) -> bool:
+    return bool(assets) and all(schema.get_field_index(p + assets[0]) >= 0 for p in (HIGH_PREFIX, LOW_PREFIX))
+
+
 def batch_to_record_batch(batch: ScanBatch, schema: pa.Schema) -> pa.RecordBatch:
-    """One ScanBatch as Arrow columns (absent prices become nulls)."""
+    """One ScanBatch as Arrow columns (absent prices become nulls). A batch without marks or
+    extremes written where the schema has them gets the prices there (what the venue assumes)."""
     def price_cols(values: np.ndarray) -> list[pa.Array]:
         return [pa.array(values[:, j], pa.float64(), mask=~batch.present[:, j]) for j in range(len(batch.assets))]
 
@@ -80,18 +91,21 @@ def batch_to_record_batch(batch: ScanBatch, schema: pa.Schema) -> pa.RecordBatch
     cols += price_cols(batch.prices)
     if _has_marks(schema, batch.assets):
         cols += price_cols(batch.prices if batch.marks is None else batch.marks)
+    if _has_extremes(schema, batch.assets):
+        cols += price_cols(batch.prices if batch.highs is None else batch.highs)
+        cols += price_cols(batch.prices if batch.lows is None else batch.lows)
     return pa.RecordBatch.from_arrays(cols, schema=schema)
 
 
 def write_archive(path: str | Path, batches: Iterable[ScanBatch], *, with_marks: bool = False,
-                  provenance: str = "", funding: Funding | None = None) -> int:
+                  provenance: str = "", funding: Funding | None = None, with_extremes: bool = False) -> int:
     """Stream batches into a Parquet archive; returns the number of scans written.
 
     The bytes depend only on the scans, the metadata and the batch boundaries (one row group per
     batch), so rebuilding an archive from the same source gives an identical file. It is written
     under a temporary name beside ``path`` and renamed into place only when complete: an
     interrupted write (Ctrl-C, a full disk, an error in the source) leaves ``path`` as it was,
-    never a valid-looking shorter archive.
+    never a valid-looking shorter archive. ``with_extremes`` adds the bars' highs and lows.
     """
     final = Path(path)
     partial = final.with_name(f".{final.name}.partial")
@@ -100,7 +114,7 @@ def write_archive(path: str | Path, batches: Iterable[ScanBatch], *, with_marks:
     try:
         for batch in batches:
             if writer is None:
-                schema = archive_schema(batch.assets, with_marks, provenance, funding)
+                schema = archive_schema(batch.assets, with_marks, provenance, funding, with_extremes)
                 writer = pq.ParquetWriter(str(partial), schema, compression="zstd", compression_level=9,
                                           use_dictionary=[c for c in schema.names if c not in ENCODINGS],
                                           column_encoding=ENCODINGS)
@@ -142,6 +156,7 @@ def record_batch_to_scans(rb: pa.RecordBatch | pa.Table, assets: tuple[str, ...]
         if column.null_count:
             present[:, j] = ~np.asarray(column.is_null().to_numpy(zero_copy_only=False))
     marks = matrix(MARK_PREFIX) if _has_marks(rb.schema, assets) else None
+    extremes = _has_extremes(rb.schema, assets)
     return ScanBatch(
         assets=assets,
         ts_ms=ints("ts_ms"),
@@ -152,6 +167,8 @@ def record_batch_to_scans(rb: pa.RecordBatch | pa.Table, assets: tuple[str, ...]
         esof_score=floats("esof_score"),
         esof_ts_ms=ints("esof_ts_ms"),
         marks=marks,
+        highs=matrix(HIGH_PREFIX) if extremes else None,
+        lows=matrix(LOW_PREFIX) if extremes else None,
     )
 
 
@@ -173,8 +190,11 @@ class ParquetScanSource:
         self.provenance: str = meta.get(PROVENANCE_KEY, b"").decode("utf-8", errors="replace")
         self.funding: Funding = _funding_from(self.path, meta.get(FUNDING_KEY, b"{}"))
         names = set(schema.names)
+        #: whether the batches carry the bars' highs and lows
+        self.has_extremes = _has_extremes(schema, self.assets)
+        prefixes = (PRICE_PREFIX, HIGH_PREFIX, LOW_PREFIX) if self.has_extremes else (PRICE_PREFIX,)
         missing = [n for n, _ in BASE_FIELDS if n not in names] + [
-            PRICE_PREFIX + a for a in self.assets if PRICE_PREFIX + a not in names]
+            p + a for p in prefixes for a in self.assets if p + a not in names]
         if missing:
             raise ArchiveError(f"{self.path}: missing columns {missing[:5]}")
 

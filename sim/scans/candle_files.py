@@ -20,35 +20,39 @@ kind and timeframe (e.g. Binance's monthly files) are concatenated. The interval
 timeframe, else the most common step, and must be regular: every step a multiple of it (a longer
 step is a gap, a step off the grid an error).
 A file that cannot be read raises ``CandleFileError``: one line naming the file, field and value.
+
+One file's columns are read by ``sim/scans/candle_readers.py``; this module names, lists and
+merges the files into one series per symbol, closes with the candles' highs and lows where every
+file of the series has them, and refuses a bar that is not whole (``low <= close <= high`` holds
+for every candle of the bundled Binance data, so a bar that breaks it is a broken file). It also
+knows where the market data lives and where its files came from (``PROVENANCE.csv``).
 """
 from __future__ import annotations
 
 import csv
-import gzip
-import io
-import json
+import os
 import re
-import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterable, Literal, Sequence
+from typing import Iterable, Sequence
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.feather as feather
-import pyarrow.parquet as pq
 
 from sim.errors import UserError
+from sim.scans.candle_readers import (RATE_COLUMNS, SUFFIXES, TIME_COLUMNS, CandleFileError, Columns, Kind,
+                                      looks_like_funding, read_columns)
 
-Kind = Literal["candles", "mark", "funding"]
-SUFFIXES = (".csv", ".zip", ".feather", ".parquet", ".json", ".json.gz")
+__all__ = ["ENV_VAR", "METADATA_FILES", "RATE_COLUMNS", "SUFFIXES", "TIME_COLUMNS", "CandleFileError", "Columns",
+           "FileName", "Kind", "Series", "common_grid", "list_files", "load_kind", "looks_like_funding",
+           "market_data_root", "parse_file_name", "provenance_lines", "provenance_root", "read_columns",
+           "read_series", "relative_name", "timeframe_ms", "timeframe_text", "utc"]
+
+#: The market data root, when set (see ``market_data_root``).
+ENV_VAR = "VIOLET_MARKET_DATA"
 #: Files of a data folder that are about the data, not data.
 METADATA_FILES = frozenset({"PROVENANCE.csv", "CROSS_SECTIONS.csv"})
 
-TIME_COLUMNS = ("ts_utc_ms", "open_time", "date", "timestamp", "time", "ts_ms", "calc_time", "fundingTime")
-RATE_COLUMNS = ("funding_rate", "last_funding_rate", "fundingRate")
 _UNIT_MS = {"s": 1_000, "m": 60_000, "h": 3_600_000, "d": 86_400_000, "w": 604_800_000}
 
 _FREQTRADE = re.compile(r"^([A-Z0-9]+)_([A-Z0-9]+)(?:_[A-Z0-9]+)?-(\d+[smhdw])(?:-([A-Za-z_]+))?$")
@@ -57,10 +61,6 @@ _BINANCE_FUNDING = re.compile(r"^([A-Z0-9]+)-fundingRate-\d{4}-\d{2}(?:-\d{2})?$
 _REPO = re.compile(r"^([A-Z0-9]+?)(?:_(mark|funding))?(?:_(\d+[smhdw]))?$")
 _FREQTRADE_KINDS: dict[str | None, Kind | None] = {None: "candles", "futures": "candles", "spot": "candles",
                                                    "mark": "mark", "funding_rate": "funding"}
-
-
-class CandleFileError(UserError):
-    """A candle, mark or funding file that cannot be used (names the file, the field and the value)."""
 
 
 def timeframe_ms(text: str) -> int:
@@ -145,189 +145,14 @@ def list_files(paths: Iterable[str | Path], kind: Kind) -> list[tuple[Path, File
     return out
 
 
-# ---------------------------------------------------------------- reading one file
-
-def looks_like_funding(path: Path) -> bool:
-    """Whether a file whose name does not say its kind holds funding rates (by its header or
-    columns; a headerless CSV of three fields is Binance's funding layout)."""
-    try:
-        if path.name.endswith((".csv", ".zip")):
-            text = _csv_text(path) if path.name.endswith(".zip") else path.open(encoding="utf-8").readline()
-            first = next(csv.reader(io.StringIO(text.splitlines()[0] if text else "")), [])
-            if first and all(_is_number(c) for c in first):
-                return len(first) <= 3
-            return any(c.strip() in RATE_COLUMNS for c in first)
-        if path.name.endswith(".feather"):
-            names = feather.read_table(str(path), memory_map=True).column_names
-        elif path.name.endswith(".parquet"):
-            names = pq.read_schema(str(path)).names
-        else:
-            return False
-    except (OSError, UnicodeDecodeError, zipfile.BadZipFile, pa.ArrowInvalid, csv.Error):
-        return False
-    return any(c in RATE_COLUMNS for c in names)
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
-
-
-def _csv_text(path: Path) -> str:
-    if path.name.endswith(".zip"):
-        with zipfile.ZipFile(path) as zf:
-            inner = [n for n in zf.namelist() if n.endswith(".csv")]
-            if len(inner) != 1:
-                raise CandleFileError(f"{path}: expected one CSV inside the zip, found {len(inner)}")
-            return zf.read(inner[0]).decode("utf-8")
-    return path.read_text(encoding="utf-8")
-
-
-def _to_ms(path: Path, field: str, ts: np.ndarray) -> np.ndarray:
-    """Epoch ms from ms, us (Binance spot since 2025) or s."""
-    if len(ts) == 0:
-        return ts
-    big = int(np.abs(ts).max())
-    if big >= 10**17:
-        raise CandleFileError(f"{path}: {field} = {big}: not an epoch time in s, ms or us")
-    if big >= 10**14:
-        return ts // 1000
-    if big < 10**11:
-        return ts * 1000
-    return ts
-
-
-def _columns_from_csv(path: Path, kind: Kind) -> tuple[np.ndarray, np.ndarray, str, str]:
-    """(times, values, time field, value field) of a CSV file."""
-    try:
-        rows = list(csv.reader(io.StringIO(_csv_text(path))))
-    except (UnicodeDecodeError, csv.Error, zipfile.BadZipFile) as exc:
-        raise CandleFileError(f"{path}: not a readable CSV ({exc})") from None
-    rows = [r for r in rows if r and any(c.strip() for c in r)]
-    if not rows:
-        raise CandleFileError(f"{path}: empty file")
-    first = [c.strip() for c in rows[0]]
-    line0 = 1
-    if all(_is_number(c) for c in first):
-        header = None
-    else:
-        header, rows, line0 = first, rows[1:], 2
-    if header is None:
-        # Binance without a header: klines open_time,open,high,low,close,...; funding calc_time,hours,rate
-        if kind == "funding":
-            t_i, v_i, t_name, v_name = 0, (2 if len(first) >= 3 else 1), "calc_time", "last_funding_rate"
-        else:
-            if len(first) < 5:
-                raise CandleFileError(f"{path}: line 1: {len(first)} fields without a header; expected "
-                                      f"open_time,open,high,low,close,...")
-            t_i, v_i, t_name, v_name = 0, 4, "open_time", "close"
-    else:
-        t_name = next((c for c in TIME_COLUMNS if c in header), "")
-        if not t_name:
-            raise CandleFileError(f"{path}: header {','.join(header)}: no time column ({', '.join(TIME_COLUMNS)})")
-        wanted = RATE_COLUMNS if kind == "funding" else ("close",)
-        v_name = next((c for c in wanted if c in header), "")
-        if not v_name:
-            raise CandleFileError(f"{path}: header {','.join(header)}: no {' or '.join(wanted)} column")
-        t_i, v_i = header.index(t_name), header.index(v_name)
-    ts = np.empty(len(rows), dtype=np.int64)
-    vals = np.empty(len(rows))
-    for i, r in enumerate(rows):
-        try:
-            raw_t = r[t_i].strip()
-            ts[i] = int(raw_t) if raw_t.lstrip("-").isdigit() else int(float(raw_t))
-        except (ValueError, IndexError, OverflowError):
-            raise CandleFileError(f"{path}: line {i + line0}: {t_name} = {r[t_i] if t_i < len(r) else ''!r}: "
-                                  f"not an epoch time") from None
-        try:
-            vals[i] = float(r[v_i])
-        except (ValueError, IndexError):
-            raise CandleFileError(f"{path}: line {i + line0}: {v_name} = {r[v_i] if v_i < len(r) else ''!r}: "
-                                  f"not a number") from None
-    return ts, vals, t_name, v_name
-
-
-def _columns_from_table(path: Path, table: pa.Table, kind: Kind) -> tuple[np.ndarray, np.ndarray, str, str]:
-    names = table.column_names
-    t_name = next((c for c in TIME_COLUMNS if c in names), "")
-    if not t_name:
-        raise CandleFileError(f"{path}: columns {','.join(names)}: no time column ({', '.join(TIME_COLUMNS)})")
-    wanted = (*RATE_COLUMNS, "open") if kind == "funding" else ("close",)
-    v_name = next((c for c in wanted if c in names), "")
-    if not v_name:
-        raise CandleFileError(f"{path}: columns {','.join(names)}: no {' or '.join(wanted)} column")
-    t_col = table.column(t_name)
-    if pa.types.is_timestamp(t_col.type):
-        t_col = pc.cast(pc.cast(t_col, pa.timestamp("ms", tz=t_col.type.tz), safe=False), pa.int64())
-    elif not pa.types.is_integer(t_col.type):
-        raise CandleFileError(f"{path}: {t_name} has type {t_col.type}, not a timestamp or epoch integer")
-    if t_col.null_count or table.column(v_name).null_count:
-        col = t_name if t_col.null_count else v_name
-        row = pc.index(pc.is_null(table.column(col)), True).as_py()
-        raise CandleFileError(f"{path}: row {row + 1}: {col} = null")
-    ts = np.asarray(t_col.to_numpy(zero_copy_only=False), dtype=np.int64)
-    try:
-        vals = np.asarray(table.column(v_name).to_numpy(zero_copy_only=False), dtype=np.float64)
-    except (ValueError, TypeError, pa.ArrowInvalid):
-        raise CandleFileError(f"{path}: {v_name} has type {table.column(v_name).type}, not a number") from None
-    if pa.types.is_timestamp(table.column(t_name).type):
-        return ts, vals, t_name, v_name
-    return _to_ms(path, t_name, ts), vals, t_name, v_name
-
-
-def _columns_from_json(path: Path, kind: Kind) -> tuple[np.ndarray, np.ndarray, str, str]:
-    try:
-        raw = gzip.decompress(path.read_bytes()) if path.name.endswith(".gz") else path.read_bytes()
-        rows = json.loads(raw)
-    except (OSError, ValueError) as exc:
-        raise CandleFileError(f"{path}: not readable JSON ({exc})") from None
-    if not isinstance(rows, list):
-        raise CandleFileError(f"{path}: expected [[ts, open, high, low, close, volume], ...]")
-    v_i, v_name = (1, "open") if kind == "funding" else (4, "close")
-    ts = np.empty(len(rows), dtype=np.int64)
-    vals = np.empty(len(rows))
-    for i, r in enumerate(rows):
-        if not isinstance(r, list) or len(r) <= v_i:
-            raise CandleFileError(f"{path}: row {i + 1}: {r!r}: expected [ts, open, high, low, close, volume]")
-        try:
-            ts[i] = int(r[0])
-        except (TypeError, ValueError):
-            raise CandleFileError(f"{path}: row {i + 1}: date = {r[0]!r}: not an epoch time") from None
-        try:
-            vals[i] = float(r[v_i])
-        except (TypeError, ValueError):
-            raise CandleFileError(f"{path}: row {i + 1}: {v_name} = {r[v_i]!r}: not a number") from None
-    return _to_ms(path, "date", ts), vals, "date", v_name
-
-
-def read_columns(path: Path, kind: Kind) -> tuple[np.ndarray, np.ndarray, str, str]:
-    """(times in ms, closes or rates, time field, value field) of one file, in file order."""
-    name = path.name
-    try:
-        if name.endswith((".csv", ".zip")):
-            ts, vals, t_name, v_name = _columns_from_csv(path, kind)
-            return _to_ms(path, t_name, ts), vals, t_name, v_name
-        if name.endswith(".feather"):
-            return _columns_from_table(path, feather.read_table(str(path)), kind)
-        if name.endswith(".parquet"):
-            return _columns_from_table(path, pq.read_table(str(path)), kind)
-        if name.endswith((".json", ".json.gz")):
-            return _columns_from_json(path, kind)
-    except (OSError, pa.ArrowInvalid) as exc:
-        if isinstance(exc, FileNotFoundError):
-            raise
-        raise CandleFileError(f"{path}: not readable ({' '.join(str(exc).split())})") from None
-    raise CandleFileError(f"{path}: unknown file type (read: {', '.join(SUFFIXES)})")
-
-
 # ---------------------------------------------------------------- one symbol's series
 
 @dataclass(frozen=True)
 class Series:
-    """One symbol's candles (open times, closes, interval) or funding (stamps, rates) of one kind."""
+    """One symbol's candles (open times, closes, interval) or funding (stamps, rates) of one kind.
+
+    ``highs`` and ``lows`` are the candles' extremes, row by row with the closes, or None unless
+    every file of the series has both."""
 
     symbol: str
     kind: Kind
@@ -336,47 +161,100 @@ class Series:
     values: np.ndarray
     interval_ms: int | None  # None for funding
     file_of_row: np.ndarray  # index into files for each row
+    highs: np.ndarray | None = None
+    lows: np.ndarray | None = None
 
     def file_at(self, ts_ms: int) -> Path:
         """The file whose rows span ``ts_ms`` (the nearest earlier row's file)."""
         i = max(int(np.searchsorted(self.ts_ms, ts_ms, side="right")) - 1, 0)
         return self.files[int(self.file_of_row[i])]
 
+    def window(self, lo: float, hi: float) -> Series:
+        """The rows with open time in ``[lo, hi)`` (of the same files)."""
+        keep = (self.ts_ms >= lo) & (self.ts_ms < hi)
+        return replace(self, ts_ms=self.ts_ms[keep], values=self.values[keep], file_of_row=self.file_of_row[keep],
+                       highs=None if self.highs is None else self.highs[keep],
+                       lows=None if self.lows is None else self.lows[keep])
 
-def _merge(symbol: str, kind: Kind, files: Sequence[Path]) -> tuple[np.ndarray, np.ndarray, np.ndarray, str, str]:
-    parts = []
-    for k, f in enumerate(files):
-        ts, vals, t_name, v_name = read_columns(f, kind)
-        if kind != "funding":
-            bad = ~(np.isfinite(vals) & (vals > 0))
-            if bad.any():
-                i = int(np.flatnonzero(bad)[0])
-                raise CandleFileError(f"{f}: {t_name} {int(ts[i])}: {v_name} = {float(vals[i])!r}: not a positive price")
-        elif not np.isfinite(vals).all():
-            i = int(np.flatnonzero(~np.isfinite(vals))[0])
-            raise CandleFileError(f"{f}: {t_name} {int(ts[i])}: {v_name} = {float(vals[i])!r}: not a rate")
-        parts.append((ts, vals, np.full(len(ts), k, dtype=np.int64)))
-    ts = np.concatenate([p[0] for p in parts])
-    vals = np.concatenate([p[1] for p in parts])
-    src = np.concatenate([p[2] for p in parts])
-    order = np.argsort(ts, kind="stable")
-    ts, vals, src = ts[order], vals[order], src[order]
+
+def common_grid(series: dict[str, Series]) -> tuple[int, int, int]:
+    """(interval, first open time, number of steps to the last open time) of the grid that the
+    symbols' candles share: one interval, and every symbol's first candle on the same grid."""
+    intervals = {s.interval_ms for s in series.values()}
+    if len(intervals) > 1:
+        by = ", ".join(f"{a} {timeframe_text(s.interval_ms or 0)}" for a, s in series.items())
+        raise UserError(f"candles of different intervals ({by}): choose one with --interval")
+    interval = int(intervals.pop() or 0)
+    g0 = min(int(s.ts_ms[0]) for s in series.values())
+    g1 = max(int(s.ts_ms[-1]) for s in series.values())
+    for a, s in series.items():
+        if (int(s.ts_ms[0]) - g0) % interval:
+            raise CandleFileError(f"{s.files[0]}: open time {int(s.ts_ms[0])} of {a} is off the "
+                                  f"{timeframe_text(interval)} grid of the other symbols (first open {g0})")
+    return interval, g0, (g1 - g0) // interval + 1
+
+
+def _checked(path: Path, kind: Kind, extremes: bool) -> Columns:
+    """One file's columns; every close a positive price (every rate finite), every bar whole:
+    ``low <= close <= high`` (true of every Binance candle in the bundled market data)."""
+    c = read_columns(path, kind, extremes)
+    ts, vals, t_name, v_name = c.ts_ms, c.values, c.t_name, c.v_name
+    if kind != "funding":
+        bad = ~(np.isfinite(vals) & (vals > 0))
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise CandleFileError(f"{path}: {t_name} {int(ts[i])}: {v_name} = {float(vals[i])!r}: not a positive price")
+    elif not np.isfinite(vals).all():
+        i = int(np.flatnonzero(~np.isfinite(vals))[0])
+        raise CandleFileError(f"{path}: {t_name} {int(ts[i])}: {v_name} = {float(vals[i])!r}: not a rate")
+    if c.highs is not None and c.lows is not None:
+        bad = (c.highs < c.lows) | (c.highs < vals) | (c.lows > vals)
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            h, lo, close = float(c.highs[i]), float(c.lows[i]), float(vals[i])
+            what = "the high is below the low" if h < lo else "the close is outside [low, high]"
+            raise CandleFileError(f"{path}: {t_name} {int(ts[i])} ({utc(int(ts[i]))}): high = {h!r}, low = {lo!r}, "
+                                  f"{v_name} = {close!r}: {what}")
+    return c
+
+
+def _merge(kind: Kind, files: Sequence[Path], extremes: bool = True) -> tuple[Columns, np.ndarray]:
+    """The files' rows in time order, a row repeated in two files kept once (it must agree on
+    close, high and low), and the index of the file of each row."""
+    parts = [_checked(f, kind, extremes) for f in files]
+    t_name, v_name = parts[-1].t_name, parts[-1].v_name
+    columns: dict[str, np.ndarray] = {"ts": np.concatenate([c.ts_ms for c in parts]),
+                                      v_name: np.concatenate([c.values for c in parts]),
+                                      "src": np.concatenate([np.full(len(c.ts_ms), k, dtype=np.int64)
+                                                             for k, c in enumerate(parts)])}
+    if all(c.highs is not None and c.lows is not None for c in parts):
+        columns["high"] = np.concatenate([c.highs for c in parts])  # type: ignore[misc]
+        columns["low"] = np.concatenate([c.lows for c in parts])  # type: ignore[misc]
+    order = np.argsort(columns["ts"], kind="stable")
+    columns = {k: v[order] for k, v in columns.items()}
+    ts, src = columns["ts"], columns["src"]
     dup = np.flatnonzero(np.diff(ts) == 0)
     if len(dup):
-        clash = dup[vals[dup] != vals[dup + 1]]
-        if len(clash):
-            i = int(clash[0])
-            raise CandleFileError(f"{files[int(src[i + 1])]}: {t_name} {int(ts[i])}: two rows with {v_name} "
-                                  f"{float(vals[i])!r} and {float(vals[i + 1])!r}")
+        for name in (v_name, "high", "low"):
+            vals = columns.get(name)
+            clash = dup[vals[dup] != vals[dup + 1]] if vals is not None else []
+            if len(clash):
+                i = int(clash[0])
+                raise CandleFileError(f"{files[int(src[i + 1])]}: {t_name} {int(ts[i])}: two rows with {name} "
+                                      f"{float(vals[i])!r} and {float(vals[i + 1])!r}")
         keep = np.ones(len(ts), dtype=bool)
         keep[dup + 1] = False
-        ts, vals, src = ts[keep], vals[keep], src[keep]
-    return ts, vals, src, t_name, v_name
+        columns = {k: v[keep] for k, v in columns.items()}
+    merged = Columns(columns["ts"], columns[v_name], t_name, v_name, columns.get("high"), columns.get("low"))
+    return merged, columns["src"]
 
 
-def read_series(symbol: str, kind: Kind, files: Sequence[Path], name_timeframe_ms: int | None) -> Series:
-    """A symbol's files of one kind merged, with the candle interval measured and checked."""
-    ts, vals, src, t_name, _ = _merge(symbol, kind, files)
+def read_series(symbol: str, kind: Kind, files: Sequence[Path], name_timeframe_ms: int | None,
+                extremes: bool = True) -> Series:
+    """A symbol's files of one kind merged, with the candle interval measured and checked (and,
+    for candles with ``extremes``, their highs and lows where every file has them)."""
+    merged, src = _merge(kind, files, extremes)
+    ts, t_name = merged.ts_ms, merged.t_name
     if len(ts) == 0:
         raise CandleFileError(f"{files[0]}: no rows")
     interval: int | None = None
@@ -394,16 +272,17 @@ def read_series(symbol: str, kind: Kind, files: Sequence[Path], name_timeframe_m
                 i = int(irregular[0]) + 1
                 raise CandleFileError(f"{files[int(src[i])]}: {t_name} = {int(ts[i])}: off the {timeframe_text(interval)} "
                                       f"grid of the other candles (irregular interval)")
-    return Series(symbol, kind, tuple(files), ts, vals, interval, src)
+    return Series(symbol, kind, tuple(files), ts, merged.values, interval, src, merged.highs, merged.lows)
 
 
 def load_kind(paths: Sequence[str | Path], kind: Kind, interval_ms: int | None = None,
-              finest: bool = False) -> tuple[dict[str, Series], dict[str, str]]:
+              finest: bool = False, extremes: bool = True) -> tuple[dict[str, Series], dict[str, str]]:
     """Every symbol's series of ``kind`` under ``paths``, and notes on choices made.
 
     Where a folder has files named as this kind for a symbol, its files that do not say their kind
     are not used for it. A symbol with files of several timeframes (freqtrade keeps 5m and 1h side by side) takes
-    ``interval_ms`` if given, else the finest when ``finest``, else it is an error."""
+    ``interval_ms`` if given, else the finest when ``finest``, else it is an error. Candles carry
+    their highs and lows unless ``extremes`` is false (their high and low columns are then not read)."""
     listed = list_files(paths, kind)
     labelled = {name.symbol for _, name in listed if name.kind == kind}
     groups: dict[str, dict[int | None, list[Path]]] = {}
@@ -430,7 +309,7 @@ def load_kind(paths: Sequence[str | Path], kind: Kind, interval_ms: int | None =
             by_tf = {chosen: by_tf[chosen]}
         files = [f for fs in by_tf.values() for f in fs]
         tf = next(iter(by_tf)) if len(by_tf) == 1 else None
-        series = read_series(symbol, kind, files, tf)
+        series = read_series(symbol, kind, files, tf, extremes)
         if kind == "candles" and interval_ms is not None and series.interval_ms != interval_ms:
             continue
         out[symbol] = series
@@ -445,3 +324,41 @@ def utc(ts_ms: int) -> str:
     return datetime.fromtimestamp(ts_ms / 1000, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+# ---------------------------------------------------------------- where the data is and where it came from
+
+def market_data_root(override: str | Path | None = None) -> Path:
+    """The candle folder root: ``override``, else ``$VIOLET_MARKET_DATA``, else
+    ``../shared/data/market`` next to the project root."""
+    if override is not None:
+        return Path(override)
+    if os.environ.get(ENV_VAR):
+        return Path(os.environ[ENV_VAR])
+    return Path(__file__).resolve().parents[2].parent / "shared" / "data" / "market"
+
+
+def provenance_lines(root: Path, files: Sequence[str]) -> list[str]:
+    """Header and verbatim lines of ``root/PROVENANCE.csv`` whose ``file`` is in ``files``
+    (nothing when the data root has no provenance file)."""
+    path = root / "PROVENANCE.csv"
+    if not path.is_file():
+        return []
+    wanted = set(files)
+    header, *lines = path.read_text().splitlines(keepends=True)
+    return [header] + [line for line in lines if next(csv.reader([line]))[0] in wanted]
+
+
+def provenance_root(files: Sequence[Path]) -> Path:
+    """Where to look for a ``PROVENANCE.csv``: the files' common folder or one of its three parents."""
+    common = Path(os.path.commonpath([str(f.resolve().parent) for f in files]))
+    for root in (common, *list(common.parents)[:3]):
+        if (root / "PROVENANCE.csv").is_file():
+            return root
+    return common
+
+
+def relative_name(path: Path, root: Path) -> str:
+    """``path`` relative to ``root`` (as written when it lies outside)."""
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()

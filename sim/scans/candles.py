@@ -9,20 +9,21 @@ is listed in the provenance. A candle missing inside a symbol's span is a gap: g
 and reported, and handled by the ``gaps`` policy: ``forward_fill`` (the default: the symbol stays
 listed at its last close), ``drop_scan`` (the scan is dropped for every symbol) or ``fail``.
 
-Prices are candle closes. Marks are the closes of mark-price candles when given (the latest mark
-candle closed by the scan's stamp, held for at most one mark interval; otherwise the candle
-close), else the candle closes. Funding is each symbol's recorded settlement series, stamps and
-rates as in the files, inside the scans' span. The candles carry no scanner output, so
-``vel_div`` is either the seeded synthetic process or ``velocity_divergence_proxy`` below, and
-EsoF is absent unless the synthetic plane is asked for (without it every decision gets the stale
-EsoF fallback multiplier). A window is loaded once and sliced into batches.
+Prices are candle closes; highs and lows are the candles' own, so that a venue can look inside
+the bar (a symbol whose files have none, and a filled gap, get high = low = close). Marks are the
+closes of mark-price candles when given (the latest mark candle closed by the scan's stamp, held
+for at most one mark interval; otherwise the candle close), else the candle closes. Funding is
+each symbol's recorded settlement series, stamps and rates as in the files, inside the scans'
+span. The candles carry no scanner output, so ``vel_div`` is either the seeded synthetic process
+or ``velocity_divergence_proxy`` below, and EsoF is absent unless the synthetic plane is asked for
+(without it every decision gets the stale EsoF fallback multiplier). A window is loaded once and
+sliced into batches.
 """
 from __future__ import annotations
 
 import csv
 import json
 import math
-import os
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,14 +35,14 @@ from numpy.lib.stride_tricks import sliding_window_view
 from sim.errors import UserError
 from sim.instants import parse_instant
 from sim.rng import RngStreams
-from sim.scans.candle_files import CandleFileError, Series, load_kind, timeframe_ms, timeframe_text, utc
+from sim.scans.candle_files import (ENV_VAR, Series, common_grid, load_kind, market_data_root, provenance_lines,
+                                    provenance_root, relative_name, timeframe_ms, timeframe_text, utc)
 from sim.scans.source import Funding
 from sim.scans.synthetic import EsofPlane, SyntheticConfig, VelDivProcess
 from violet_engine.constants import STABLECOIN_SYMBOLS, THRESHOLD
 from violet_engine.portable_math import log, power
 from violet_engine.scan_batch import NO_TS, ScanBatch
 
-ENV_VAR = "VIOLET_MARKET_DATA"
 DATASETS = {
     "A": "A_binance_usdm_perp_5m_2023-07",
     "B": "B_binance_usdm_perp_1m_2023-07-13",
@@ -67,16 +68,6 @@ Paths = Sequence[str | Path] | str | Path | None
 
 class CandleGapError(UserError):
     """A gap under ``gaps: fail``: names the file, the symbol and the missing candle's open time."""
-
-
-def market_data_root(override: str | Path | None = None) -> Path:
-    """The candle folder root: ``override``, else ``$VIOLET_MARKET_DATA``, else
-    ``../shared/data/market`` next to the project root."""
-    if override is not None:
-        return Path(override)
-    if os.environ.get(ENV_VAR):
-        return Path(os.environ[ENV_VAR])
-    return Path(__file__).resolve().parents[2].parent / "shared" / "data" / "market"
 
 
 def velocity_divergence_proxy(closes: np.ndarray, traded: np.ndarray) -> np.ndarray:
@@ -114,26 +105,6 @@ def velocity_divergence_proxy(closes: np.ndarray, traded: np.ndarray) -> np.ndar
     return vel_div
 
 
-def provenance_lines(root: Path, files: Sequence[str]) -> list[str]:
-    """Header and verbatim lines of ``root/PROVENANCE.csv`` whose ``file`` is in ``files``
-    (nothing when the data root has no provenance file)."""
-    path = root / "PROVENANCE.csv"
-    if not path.is_file():
-        return []
-    wanted = set(files)
-    header, *lines = path.read_text().splitlines(keepends=True)
-    return [header] + [line for line in lines if next(csv.reader([line]))[0] in wanted]
-
-
-
-def _paths(value: Paths) -> list[Path]:
-    if value is None:
-        return []
-    if isinstance(value, (str, Path)):
-        return [Path(value)]
-    return [Path(v) for v in value]
-
-
 @dataclass
 class Alignment:
     """Candles of every symbol on one grid of scans (stamped at close), and what was done to them."""
@@ -147,6 +118,9 @@ class Alignment:
     gaps: dict[str, dict[str, object]] = field(default_factory=dict)   # symbol -> {count, first, file}
     dropped_scans: int = 0
     excluded: list[str] = field(default_factory=list)                  # symbols with no candle in the window
+    highs: np.ndarray | None = None  # (n, A) candle highs, NaN where absent; None: no symbol has them
+    lows: np.ndarray | None = None   # (n, A) candle lows, likewise
+    without_extremes: list[str] = field(default_factory=list)          # symbols whose files have no high/low
 
     def late_or_early(self) -> dict[str, dict[str, int]]:
         """Symbols whose candles start after the first scan's candle or end before the last one."""
@@ -158,44 +132,35 @@ class Alignment:
 
 
 def align_candles(candles: dict[str, Series], lo: float, hi: float, gaps: GapPolicy) -> Alignment:
-    """Every symbol's candles with open time in ``[lo, hi)`` on the union grid; gaps per ``gaps``."""
+    """Every symbol's candles with open time in ``[lo, hi)`` on the union grid; gaps per ``gaps``.
+
+    Highs and lows (where any symbol has them) sit in the same cells as the closes; a symbol whose
+    files have none gets high = low = close, and a forward-filled cell high = low = the filled close."""
     if gaps not in GAP_POLICIES:
         raise UserError(f"unknown gap policy {gaps!r}: choose one of {', '.join(GAP_POLICIES)}")
-    windows: dict[str, tuple[np.ndarray, np.ndarray, Series]] = {}
-    excluded = []
-    for a, s in sorted(candles.items()):
-        keep = (s.ts_ms >= lo) & (s.ts_ms < hi)
-        if keep.any():
-            windows[a] = (s.ts_ms[keep], s.values[keep], s)
-        else:
-            excluded.append(a)
+    windows = {a: s.window(lo, hi) for a, s in sorted(candles.items())}
+    excluded = [a for a, s in windows.items() if not len(s.ts_ms)]
+    windows = {a: s for a, s in windows.items() if len(s.ts_ms)}
     if not windows:
         raise UserError("no candle in the window for any symbol")
-    intervals = {s.interval_ms for _, _, s in windows.values()}
-    if len(intervals) > 1:
-        by = ", ".join(f"{a} {timeframe_text(s.interval_ms or 0)}" for a, (_, _, s) in windows.items())
-        raise UserError(f"candles of different intervals ({by}): choose one with --interval")
-    interval = int(intervals.pop() or 0)
-    g0 = min(int(ts[0]) for ts, _, _ in windows.values())
-    g1 = max(int(ts[-1]) for ts, _, _ in windows.values())
-    for a, (ts, _, s) in windows.items():
-        if (int(ts[0]) - g0) % interval:
-            raise CandleFileError(f"{s.files[0]}: open time {int(ts[0])} of {a} is off the {timeframe_text(interval)} "
-                                  f"grid of the other symbols (first open {g0})")
-    n = (g1 - g0) // interval + 1
+    interval, g0, n = common_grid(windows)
     assets = tuple(windows)
     prices = np.full((n, len(assets)), np.nan)
+    extremes = any(s.highs is not None for s in windows.values())
+    highs, lows = (np.full_like(prices, np.nan), np.full_like(prices, np.nan)) if extremes else (None, None)
     filled = np.zeros((n, len(assets)), dtype=bool)
     span = np.zeros((n, len(assets)), dtype=bool)
     spans: dict[str, tuple[int, int]] = {}
     report: dict[str, dict[str, object]] = {}
-    for j, a in enumerate(assets):
-        ts, close, s = windows[a]
-        idx = (ts - g0) // interval
-        prices[idx, j] = close
+    for j, (a, s) in enumerate(windows.items()):
+        idx = (s.ts_ms - g0) // interval
+        prices[idx, j] = s.values
+        if highs is not None and lows is not None:
+            highs[idx, j] = s.values if s.highs is None else s.highs
+            lows[idx, j] = s.values if s.lows is None else s.lows
         filled[idx, j] = True
         span[idx[0]: idx[-1] + 1, j] = True
-        spans[a] = (int(ts[0]), int(ts[-1]))
+        spans[a] = (int(s.ts_ms[0]), int(s.ts_ms[-1]))
         missing = np.flatnonzero(span[:, j] & ~filled[:, j])
         if len(missing):
             opens = [g0 + int(i) * interval for i in missing]
@@ -203,31 +168,48 @@ def align_candles(candles: dict[str, Series], lo: float, hi: float, gaps: GapPol
                          "file": s.file_at(opens[0]).name}
     gap_cells = span & ~filled
     if gaps == "fail" and report:
-        first_row = int(np.flatnonzero(gap_cells.any(axis=1))[0])
-        j = int(np.flatnonzero(gap_cells[first_row])[0])
-        a, t = assets[j], g0 + first_row * interval
-        total = sum(int(r["count"]) for r in report.values())  # type: ignore[call-overload]
-        raise CandleGapError(f"{windows[a][2].file_at(t)}: {a}: no candle opening at {t} ({utc(t)}); "
-                             f"{total} gaps in {len(report)} symbols (gaps: fail)")
-    dropped = 0
-    if gaps == "forward_fill" and report:
-        for j in range(len(assets)):
-            col = prices[:, j]
-            holes = np.flatnonzero(gap_cells[:, j])
-            if len(holes):
-                last = np.maximum.accumulate(np.where(filled[:, j], np.arange(n), 0))
-                col[holes] = col[last[holes]]
-        present = span
-    else:
-        present = filled
-        if gaps == "drop_scan" and report:
-            keep = ~gap_cells.any(axis=1)
-            dropped = int((~keep).sum())
-            prices, present = prices[keep], present[keep]
-            g_open = g0 + np.flatnonzero(keep).astype(np.int64) * interval
-            return Alignment(assets, interval, g_open + interval, prices, present, spans, report, dropped, excluded)
+        raise _gap_error(windows, report, gap_cells, g0, interval)
     ts_open = g0 + np.arange(n, dtype=np.int64) * interval
-    return Alignment(assets, interval, ts_open + interval, prices, present, spans, report, dropped, excluded)
+    al = Alignment(assets, interval, ts_open + interval, prices, filled, spans, report, 0, excluded,
+                   highs, lows, [a for a, s in windows.items() if s.highs is None or s.lows is None])
+    if gaps == "forward_fill" and report:
+        _forward_fill(al, filled, gap_cells)
+    elif gaps == "drop_scan" and report:
+        _drop_scans(al, ~gap_cells.any(axis=1))
+    return al
+
+
+def _gap_error(windows: dict[str, Series], report: dict[str, dict[str, object]], gap_cells: np.ndarray,
+               g0: int, interval: int) -> CandleGapError:
+    """The first gap in time, naming its file, symbol and open time, and how many there are."""
+    first_row = int(np.flatnonzero(gap_cells.any(axis=1))[0])
+    a = tuple(windows)[int(np.flatnonzero(gap_cells[first_row])[0])]
+    t = g0 + first_row * interval
+    total = sum(int(r["count"]) for r in report.values())  # type: ignore[call-overload]
+    return CandleGapError(f"{windows[a].file_at(t)}: {a}: no candle opening at {t} ({utc(t)}); "
+                          f"{total} gaps in {len(report)} symbols (gaps: fail)")
+
+
+def _forward_fill(al: Alignment, filled: np.ndarray, gap_cells: np.ndarray) -> None:
+    """Each gap at its symbol's last close, the symbol listed. No bar was seen there: high = low = that close."""
+    n = len(al.ts_ms)
+    for j in range(len(al.assets)):
+        holes = np.flatnonzero(gap_cells[:, j])
+        if len(holes):
+            last = np.maximum.accumulate(np.where(filled[:, j], np.arange(n), 0))
+            al.prices[holes, j] = al.prices[last[holes], j]
+            for extreme in (al.highs, al.lows):
+                if extreme is not None:
+                    extreme[holes, j] = al.prices[holes, j]
+    al.present = filled | gap_cells
+
+
+def _drop_scans(al: Alignment, keep: np.ndarray) -> None:
+    """Only the scans in ``keep`` (the others had a gap in some symbol)."""
+    al.dropped_scans = int((~keep).sum())
+    al.ts_ms, al.prices, al.present = al.ts_ms[keep], al.prices[keep], al.present[keep]
+    if al.highs is not None and al.lows is not None:
+        al.highs, al.lows = al.highs[keep], al.lows[keep]
 
 
 def align_marks(marks: dict[str, Series], alignment: Alignment) -> tuple[np.ndarray, dict[str, object]]:
@@ -270,6 +252,9 @@ class CandleScanSource:
     ``assets`` limits the universe (default: every symbol read). ``marks`` and ``funding`` are
     folders or files of mark-price candles and funding settlements. ``interval`` chooses the
     candle timeframe when a folder holds several (freqtrade keeps 5m and 1h side by side).
+    With ``extremes`` (the default) the batches carry each candle's high and low (``highs``,
+    ``lows``; ``has_extremes`` says whether any file had them) so that a venue can look inside
+    the bar; without, the high and low columns are not read and the provenance does not mention them.
     """
 
     def __init__(self, dataset: str | None = None, assets: Sequence[str] | None = None,
@@ -277,7 +262,7 @@ class CandleScanSource:
                  candles: Paths = None, marks: Paths = None, funding: Paths = None,
                  gaps: GapPolicy = DEFAULT_GAPS, interval: str | None = None,
                  vel_div: VelDivMode = "proxy", seed: int = 0, esof: bool = False,
-                 data_root: str | Path | None = None, batch_size: int = 65536) -> None:
+                 data_root: str | Path | None = None, batch_size: int = 65536, extremes: bool = True) -> None:
         if vel_div not in ("proxy", "synthetic"):
             raise ValueError(f"unknown vel_div mode {vel_div!r}: choose proxy or synthetic")
         if batch_size < 1:
@@ -296,38 +281,18 @@ class CandleScanSource:
             if dataset in FUNDED and not funding_paths:
                 funding_paths = [self.root / FUNDING_DIR]
         self.dataset, self.batch_size, self.gap_policy = dataset, batch_size, gaps
-        interval_ms = None if interval is None else timeframe_ms(interval)
-        series, _ = load_kind(candle_paths, "candles", interval_ms)
-        if assets is not None:
-            wanted = sorted(set(assets))
-            unknown = [a for a in wanted if a not in series]
-            if unknown:
-                raise UserError(f"asset {', '.join(unknown)} not in {', '.join(str(p) for p in candle_paths)}")
-            series = {a: series[a] for a in wanted}
+        series = _candles(candle_paths, assets, interval, extremes)
         lo = -math.inf if start is None else parse_instant(start)
         hi = math.inf if end is None else parse_instant(end)
         self.alignment = al = align_candles(series, lo, hi, gaps)  # type: ignore[arg-type]
         self.assets, self.ts_ms, self.prices, self.present = al.assets, al.ts_ms, al.prices, al.present
+        self.highs, self.lows = al.highs, al.lows
+        self.has_extremes = al.highs is not None
         if len(self.ts_ms) == 0:
             raise UserError("no scans left after dropping the scans with gaps")
         self.interval_ms = al.interval_ms
-        mark_series: dict[str, Series] = {}
-        mark_notes: dict[str, str] = {}
-        if mark_paths:
-            mark_series, mark_notes = load_kind(mark_paths, "mark", finest=True)
-            mark_series = {a: s for a, s in mark_series.items() if a in self.assets}
-        if mark_series:
-            self.marks: np.ndarray | None
-            self.marks, marks_info = align_marks(mark_series, al)
-            if mark_notes:
-                marks_info["chosen_interval"] = {a: v for a, v in mark_notes.items() if a in mark_series}
-        else:
-            self.marks = None
-            marks_info = "candle close (no mark-price candles given)" if dataset is None else \
-                "candle close (only 8 h mark candles exist)"
-        funding_series: dict[str, Series] = {}
-        if funding_paths:
-            funding_series, _ = load_kind(funding_paths, "funding")
+        mark_series, marks_info = self._marks(mark_paths)
+        funding_series = load_kind(funding_paths, "funding")[0] if funding_paths else {}
         self.funding: Funding = {a: list(zip(s.ts_ms.tolist(), s.values.tolist()))
                                  for a, s in sorted(funding_series.items()) if a in self.assets}
         n = len(self.ts_ms)
@@ -345,28 +310,54 @@ class CandleScanSource:
         read += [f for a in self.assets if a in mark_series for f in mark_series[a].files]
         read += [f for a in sorted(self.funding) for f in funding_series[a].files]
         if dataset is None:
-            self.root = _provenance_root(read)
-        self.files = [_relative(f, self.root) for f in read]
+            self.root = provenance_root(read)
+        self.files = [relative_name(f, self.root) for f in read]
+        fields = self._fields(marks_info, "proxy" if vel_div == "proxy" else f"synthetic seed {seed}",
+                              f"synthetic seed {seed}" if esof else "absent", extremes)
+        self.provenance = json.dumps(fields, sort_keys=True)
+
+    def _marks(self, mark_paths: list[Path]) -> tuple[dict[str, Series], object]:
+        """Set ``marks`` from the mark-price candles (None without); returns their series and provenance."""
+        mark_series: dict[str, Series] = {}
+        mark_notes: dict[str, str] = {}
+        if mark_paths:
+            mark_series, mark_notes = load_kind(mark_paths, "mark", finest=True)
+            mark_series = {a: s for a, s in mark_series.items() if a in self.assets}
+        self.marks: np.ndarray | None = None
+        if not mark_series:
+            return mark_series, "candle close (no mark-price candles given)" if self.dataset is None else \
+                "candle close (only 8 h mark candles exist)"
+        self.marks, marks_info = align_marks(mark_series, self.alignment)
+        if mark_notes:
+            marks_info["chosen_interval"] = {a: v for a, v in mark_notes.items() if a in mark_series}
+        return mark_series, marks_info
+
+    def _fields(self, marks_info: object, vel_div: str, esof: str, extremes: bool) -> dict[str, object]:
+        """The provenance: where every number of the scans came from."""
+        al, gaps = self.alignment, self.gap_policy
+        filled = "price = last close, asset listed" if gaps == "forward_fill" else None
+        if filled and self.has_extremes:
+            filled = "price = high = low = last close, asset listed"
         fields: dict[str, object] = {
             "source": "candles", "assets": list(self.assets),
-            "first_ts_ms": int(self.ts_ms[0]), "last_ts_ms": int(self.ts_ms[-1]), "scans": n,
+            "first_ts_ms": int(self.ts_ms[0]), "last_ts_ms": int(self.ts_ms[-1]), "scans": len(self.ts_ms),
             "interval": timeframe_text(self.interval_ms),
             "stamps": "candle close time (open time + interval)",
             "prices": "candle close", "marks": marks_info,
-            "gaps": {"policy": gaps, "symbols": al.gaps, "scans_dropped": al.dropped_scans,
-                     "filled": "price = last close, asset listed" if gaps == "forward_fill" else None},
+            "gaps": {"policy": gaps, "symbols": al.gaps, "scans_dropped": al.dropped_scans, "filled": filled},
             "spans": al.late_or_early(), "no_candles_in_window": al.excluded,
             "funding": {"symbols": len(self.funding), "series": "as recorded in the files, every row",
                         "symbols_without": [a for a in self.assets if a not in self.funding]},
-            "vel_div": "proxy" if vel_div == "proxy" else f"synthetic seed {seed}",
-            "esof": f"synthetic seed {seed}" if esof else "absent",
-            "files": self.provenance_rows(),
+            "vel_div": vel_div, "esof": esof, "files": self.provenance_rows(),
         }
-        if dataset is not None:
-            fields.update(dataset=DATASETS[dataset], licence=LICENCE)
+        if extremes:
+            fields["extremes"] = "candle high and low" if self.has_extremes else "none in the files"
+            fields["symbols_without_extremes"] = al.without_extremes
+        if self.dataset is not None:
+            fields.update(dataset=DATASETS[self.dataset], licence=LICENCE)
         else:
             fields["read"] = self.files
-        self.provenance = json.dumps(fields, sort_keys=True)
+        return fields
 
     def provenance_rows(self) -> list[dict[str, str]]:
         """The rows of the data root's ``PROVENANCE.csv`` for the files this source read."""
@@ -379,22 +370,28 @@ class CandleScanSource:
     def batches(self) -> Iterator[ScanBatch]:
         whole = ScanBatch(assets=self.assets, ts_ms=self.ts_ms, scan_number=np.arange(1, len(self.ts_ms) + 1, dtype=np.int64),
                           vel_div=self.vel_div, prices=self.prices, present=self.present,
-                          esof_score=self.esof_score, esof_ts_ms=self.esof_ts_ms, marks=self.marks)
+                          esof_score=self.esof_score, esof_ts_ms=self.esof_ts_ms, marks=self.marks,
+                          highs=self.highs, lows=self.lows)
         for first in range(0, len(whole), self.batch_size):
             yield whole.slice(first, first + self.batch_size)
 
 
-def _provenance_root(files: Sequence[Path]) -> Path:
-    """Where to look for a ``PROVENANCE.csv``: the files' common folder or one of its three parents."""
-    common = Path(os.path.commonpath([str(f.resolve().parent) for f in files]))
-    for root in (common, *list(common.parents)[:3]):
-        if (root / "PROVENANCE.csv").is_file():
-            return root
-    return common
+def _candles(paths: list[Path], assets: Sequence[str] | None, interval: str | None,
+             extremes: bool) -> dict[str, Series]:
+    """Every symbol's candle series under ``paths`` (only ``assets`` when given)."""
+    series, _ = load_kind(paths, "candles", None if interval is None else timeframe_ms(interval), extremes=extremes)
+    if assets is None:
+        return series
+    wanted = sorted(set(assets))
+    unknown = [a for a in wanted if a not in series]
+    if unknown:
+        raise UserError(f"asset {', '.join(unknown)} not in {', '.join(str(p) for p in paths)}")
+    return {a: series[a] for a in wanted}
 
 
-def _relative(path: Path, root: Path) -> str:
-    try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return path.as_posix()
+def _paths(value: Paths) -> list[Path]:
+    if value is None:
+        return []
+    if isinstance(value, (str, Path)):
+        return [Path(value)]
+    return [Path(v) for v in value]

@@ -72,6 +72,19 @@ class ClickHouseData(_Strict):
 DataSource = Annotated[Union[ParquetData, SyntheticData, CandleData, ClickHouseData], Field(discriminator="kind")]
 
 
+class Intrabar(_Strict):
+    """Looking inside each bar (candle sources carry its high and low): the venue fills resting
+    orders and liquidates at the bar's high, then its low, before its close; the exit rule is
+    asked at them too (a stop-loss or take-profit touch). Off by default: a scan is one price."""
+
+    venue: bool = False
+    exits: bool = False
+
+    @property
+    def any(self) -> bool:
+        return self.venue or self.exits
+
+
 class OperatorEvent(_Strict):
     """Something an operator does at a given time (absolute, or after the first scan): halt
     (forces the position flat and stops entries), resume, or a new cadence quantum for an action."""
@@ -110,5 +123,8 @@ class Scenario(_Strict):
     end_of_data: Literal["keep", "close"] = Field(default="keep", description=(
         "a position still open when the data ends: keep it (reported as open_at_end, marked to market) "
         "or close it at market (a trade with exit_reason END_OF_DATA)"))
+    intrabar: Intrabar = Field(default=Intrabar(), description=(
+        "venue: resting orders and liquidations meet each bar's high, then its low; exits: the "
+        "exit rule sees them too (needs scans with highs and lows: candles)"))
     expect: Expectations = Expectations()
     source_path: str | None = Field(default=None, exclude=True)
