@@ -26,6 +26,8 @@ from exchange_mock.watch import QuietWatch
 _INF = float("inf")
 
 Prices = Mapping[str, float]
+#: The highs and the lows of the bar that ends at an ``advance``.
+Extremes = tuple[Prices, Prices]
 
 
 def _usable(x: object) -> bool:
@@ -101,7 +103,7 @@ class Market:
         return min(due) if due else None
 
     def advance(self, ts_ms: int, prices: Prices, mark_prices: Prices | None = None,
-                extremes: tuple[Prices, Prices] | None = None) -> list[VenueEvent]:
+                extremes: Extremes | None = None) -> list[VenueEvent]:
         if ts_ms < self.ts_ms:
             raise ValueError(f"time went backwards: {ts_ms} < {self.ts_ms}")
         self.ts_ms = ts_ms
@@ -125,7 +127,7 @@ class Market:
                 events.extend(account.events[start:])
         return events
 
-    def _walk_bar(self, closes: Prices, mark_prices: Prices | None, extremes: tuple[Prices, Prices]) -> None:
+    def _walk_bar(self, closes: Prices, mark_prices: Prices | None, extremes: Extremes) -> None:
         """The bar that ends at this update, before its close: its high, then its low (a short's
         worst price first, the conservative order for the shorts the engine holds). Resting orders
         fill and positions liquidate at those prices as they would on the way. Recorded marks

@@ -29,7 +29,7 @@ from exchange_mock.endpoints.trading import Trading
 from exchange_mock.enums import PositionSide
 from exchange_mock.events import Fill, VenueEvent
 from exchange_mock.ledger import InsuranceFund, Ledger, ReconcileReport
-from exchange_mock.market import Market
+from exchange_mock.market import Extremes, Market
 from exchange_mock.money import EXACT
 from exchange_mock.tape import MarketTape
 from exchange_mock.violations import Violation
@@ -131,7 +131,7 @@ class Venue(AccountApi):
 
     def advance(self, ts_ms: int, prices: Mapping[str, float],
                 mark_prices: Mapping[str, float] | None = None,
-                extremes: tuple[Mapping[str, float], Mapping[str, float]] | None = None) -> list[VenueEvent]:
+                extremes: Extremes | None = None) -> list[VenueEvent]:
         """Move the clock to ``ts_ms`` with the latest prices (venue symbols, e.g. ``BTC-USDT``).
 
         In this order: funding settlements crossed since the last call (at the current marks),

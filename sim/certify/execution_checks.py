@@ -137,7 +137,9 @@ def v4_single_asset(ev: Evidence, spec: V4Spec) -> Measured:
 
 def recovery_duties(ev: Evidence, spec: RecoveryDutySpec) -> Measured:
     """Every recovery duty the traced drills owed (``recovery_duties``), met; each duty the profile
-    names owed at least its minimum, so that the check cannot pass because nothing went wrong."""
+    names owed at least its minimum, so that the check cannot pass because nothing went wrong. A
+    drill run that broke its own ``expect:`` is listed (``drills_failed``), not failed here: what
+    it broke (an invariant, the ledger) is owned by the check of that meaning."""
     drills = ev.drills
     assert not isinstance(drills, Unavailable)
     duties = Duties()
@@ -147,7 +149,9 @@ def recovery_duties(ev: Evidence, spec: RecoveryDutySpec) -> Measured:
     missed = [f"{duty}: {where}" for duty in Duty for where in duties.missed.get(duty, [])]
     short = sorted(f"{duty}: owed {duties.owed[duty]} < {n}" for duty, n in spec.min_owed.items()
                    if duties.owed[duty] < n)
+    failed = [f"{d.file} seed {d.seed}" for d in drills if not d.passed]
     passed = bool(drills) and len(missed) <= spec.max_missed and not short
     return Measured({"drill_runs": len(drills), "owed": {str(d): duties.owed[d] for d in Duty},
-                     "missed": len(missed), "first_missed": missed[:5], "below_minimum": short},
+                     "missed": len(missed), "first_missed": missed[:5], "below_minimum": short,
+                     "drills_failed": failed},
                     passed, [ev.rel(d.dir / f) for d in drills for f in (TRACE_FILE, "orders.parquet")])

@@ -76,9 +76,12 @@ def _restart_duties(rows: list[dict[str, Any]], duties: Duties) -> None:
     """Each restarted incarnation: open orders asked first, every one listed cancelled before it
     places anything. One that crashed again before placing anything hands what it found on to
     the next (which lists it again); the last one owes it by the end of the run."""
-    restarts = sorted({r["incarnation"] for r in rows if r["incarnation"] > 0})
+    by_incarnation: dict[int, list[dict[str, Any]]] = {}
+    for r in rows:
+        by_incarnation.setdefault(r["incarnation"], []).append(r)
+    restarts = sorted(n for n in by_incarnation if n > 0)
     for n in restarts:
-        mine = [r for r in rows if r["incarnation"] == n]
+        mine = by_incarnation[n]
         first_place = next((k for k, r in enumerate(mine) if r["kind"] == RequestKind.PLACE_ORDER), len(mine))
         if first_place == len(mine) and n != restarts[-1]:
             continue
@@ -98,8 +101,9 @@ def _restart_duties(rows: list[dict[str, Any]], duties: Duties) -> None:
 def trace_duties(requests: pa.Table, orders: pa.Table) -> Duties:
     """Every duty one traced run owed, and where it was not met."""
     rows = sorted(requests.to_pylist(), key=lambda r: r["seq"])
+    order_rows = orders.to_pylist()
     duties = Duties()
-    journaled = Counter((o["client_order_id"], o["code"]) for o in orders.to_pylist())
+    journaled = Counter((o["client_order_id"], o["code"]) for o in order_rows)
     refused: Counter[tuple[str, int]] = Counter()
     for i, r in enumerate(rows):
         at = f"{r['kind']} at {r['sent_ms']}"
@@ -114,7 +118,7 @@ def trace_duties(requests: pa.Table, orders: pa.Table) -> Duties:
     for (cid, code), n in sorted(refused.items()):
         duties.owe(Duty.REJECT_JOURNALED, journaled[(cid, code)] >= n, f"refusal {code} of {cid} not journaled")
     _restart_duties(rows, duties)
-    _partial_exits(rows, orders.to_pylist(), duties)
+    _partial_exits(rows, order_rows, duties)
     return duties
 
 

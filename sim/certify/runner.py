@@ -102,8 +102,8 @@ def drills(req: Request, log: Log) -> tuple[DrillRun, ...] | Unavailable:
         return Unavailable("the profile names no recovery drills")
     done = []
     for drill in req.profile.recovery:
+        scenario = _load(req.root, drill.scenario, req.engine)
         for seed in drill.seeds:
-            scenario = _load(req.root, drill.scenario, req.engine)
             log(f"recovery drill {drill.scenario} seed {seed}")
             out = req.out / "drill" / f"{scenario.name}_s{seed}"
             result = _simulate(scenario, out, f"{scenario.name} s{seed}", seed, trace=True)

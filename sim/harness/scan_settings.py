@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.errors import UserError
-from sim.scenario.schema import Intrabar, Scenario
+from sim.scenario.schema import Scenario
 from violet_engine import EngineConfig, ScanBatch
 from violet_engine.constants import DESIGN_SCAN_MS, SCAN_STRETCH_WARN
 
@@ -49,22 +49,17 @@ def stretch_warnings(config: EngineConfig, interval_ms: int | None) -> list[str]
             for name, (scans, instead) in config.scan_count_settings().items()]
 
 
-def intrabar_ready(scenario: Scenario, first: ScanBatch | None) -> Intrabar:
-    """The scenario's ``intrabar`` once its scans are known to carry highs and lows: asking for
-    it over scans without them is an error, not a run that quietly sees only closes."""
+def intrabar_facts(scenario: Scenario, first: ScanBatch | None) -> dict[str, object] | None:
+    """What the run's summary says of looking inside bars (None: it did not). Asking for it over
+    scans without highs and lows is an error, not a run that quietly sees only closes."""
     wanted = scenario.intrabar
-    if wanted.any and first is not None and (first.highs is None or first.lows is None):
+    if not wanted.any:
+        return None
+    if first is not None and (first.highs is None or first.lows is None):
         keys = ", ".join(f"intrabar.{k}" for k in ("venue", "exits") if getattr(wanted, k))
         raise UserError(f"{scenario.source_path or scenario.name}: {keys}: true, but the scans of data "
                         f"({scenario.data.kind}) carry no bar highs and lows (candles with high and low "
                         f"columns do)")
-    return wanted
-
-
-def intrabar_facts(intrabar: Intrabar, first: ScanBatch | None) -> dict[str, object] | None:
-    """What the run's summary says of looking inside bars (None: it did not)."""
-    if not intrabar.any:
-        return None
     marks = "recorded (a wick in the last price does not move them)" \
         if first is not None and first.marks is not None else "walk with the price (no recorded marks)"
-    return {"venue": intrabar.venue, "exits": intrabar.exits, "marks": marks}
+    return {"venue": wanted.venue, "exits": wanted.exits, "marks": marks}

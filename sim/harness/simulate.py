@@ -34,7 +34,7 @@ from sim.execution.trader import Execution
 from sim.faults.config import describe
 from sim.faults.plan import FaultPlan
 from sim.harness.contracts_check import templates_for
-from sim.harness.scan_settings import intrabar_facts, intrabar_ready, scan_interval_ms, stretch_warnings
+from sim.harness.scan_settings import intrabar_facts, scan_interval_ms, stretch_warnings
 from sim.harness.jump import HoldJump
 from sim.journal.writer import RunJournal
 from sim.kernel.clock import Priority, wake_at
@@ -171,7 +171,7 @@ class _Run:
                  progress: Progress | None, trace: bool = False) -> None:
         self.scenario, self.seed, self.progress = scenario, seed, progress
         streams = RngStreams(seed)
-        source = open_source(scenario.data, seed)
+        source = open_source(scenario.data, seed, extremes=scenario.intrabar.any)
         if progress is not None:
             progress.start(source.num_scans)
         first, batches = _peek(source.batches())
@@ -204,7 +204,7 @@ class _Run:
                               on_stray=lambda stray: self.host.deliver(stray),
                               on_answer=self.trace.on_answer if self.trace is not None else unheard)
         self.host = EngineHost(env, lambda: self._execution(engine), plan.probes.hit, plan.crash_source())
-        self.intrabar = intrabar_facts(intrabar_ready(scenario, first), first)
+        self.intrabar = intrabar_facts(scenario, first)
         walk_bar = scenario.intrabar.venue
         hold = HoldJump(env, self.host, venue, self.recorder, plan.data, self._market_update, walk_bar) \
             if scenario.execution.engine_path == "jump" else None

@@ -18,6 +18,7 @@ import simpy
 
 from exchange_mock import to_venue_symbol
 from sim.kernel.clock import Priority, wake_at, wake_after
+from sim.kernel.requests import Extremes
 from violet_engine import DecisionEngine, ScanBatch
 from violet_engine.decision_batch import OUTCOME_CODE, DecisionBatch
 from violet_engine.types import Outcome
@@ -70,14 +71,12 @@ class RowPrices(Mapping[str, float]):
         return sum(1 for _ in self)
 
 
-#: The highs and the lows of the bar a scan closes.
-RowExtremes = tuple[RowPrices, RowPrices]
 #: ``market(ts_ms, prices, marks, extremes)``: one scan reaches the venue.
-Market = Callable[[int, RowPrices, "RowPrices | None", "RowExtremes | None"], None]
+Market = Callable[[int, RowPrices, "RowPrices | None", "Extremes | None"], None]
 
 
 def scan_market(batch: ScanBatch, row: int, cols: dict[str, int],
-                walk_bar: bool) -> tuple[RowPrices, RowPrices | None, RowExtremes | None]:
+                walk_bar: bool) -> tuple[RowPrices, RowPrices | None, Extremes | None]:
     """What the venue is handed of one scan: its prices, its recorded marks (None: the prices
     are the marks) and, with ``walk_bar`` and a source that has them, its bar's highs and lows."""
     marks = RowPrices(batch, row, cols, batch.marks) if batch.marks is not None else None

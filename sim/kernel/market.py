@@ -8,10 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Iterable, Mapping
 
-from sim.kernel.requests import SimulatedVenue
-
-#: The highs and the lows of the bar a scan closes, as price mappings.
-Extremes = tuple[Mapping[str, float], Mapping[str, float]]
+from sim.kernel.requests import Extremes, SimulatedVenue
 
 
 class VenueMarket:
@@ -31,10 +28,7 @@ class VenueMarket:
         listeners. ``extremes`` (the bar's highs and lows) are walked once, by this scan's update:
         a later ``sync`` on the same prices is no new bar."""
         self.ts_ms, self._prices, self._marks = ts_ms, prices, marks
-        if extremes is None:  # a venue that knows no bars is driven as before
-            events = self.venue.advance(ts_ms, prices, marks)
-        else:
-            events = self.venue.advance(ts_ms, prices, marks, extremes)
+        events = self.venue.advance(ts_ms, prices, marks, extremes)
         if events:
             for listener in self.listeners:
                 listener(events)

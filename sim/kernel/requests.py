@@ -66,11 +66,15 @@ class VenueState(Protocol):
     def violations(self) -> list[Any]: ...
 
 
+#: The highs and the lows of the bar a scan closes, as price mappings.
+Extremes = tuple[Mapping[str, float], Mapping[str, float]]
+
+
 class SimulatedVenue(VenueEndpoints, VenueState, Protocol):
     """The venue a run drives: endpoints, state, and the market's clock and prices."""
 
     def advance(self, ts_ms: int, prices: Mapping[str, float], marks: Mapping[str, float] | None = None,
-                extremes: tuple[Mapping[str, float], Mapping[str, float]] | None = None) -> list[Any]: ...
+                extremes: Extremes | None = None) -> list[Any]: ...
 
 
 _Endpoint = Callable[[VenueEndpoints, dict[str, Any]], Envelope]

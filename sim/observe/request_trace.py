@@ -18,6 +18,7 @@ from typing import Any, Callable
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from exchange_mock.params import flag
 from sim.execution.replies import open_orders, order_of
 from sim.kernel.requests import Envelope, RequestKind
 
@@ -55,7 +56,7 @@ class RequestTrace:
             "incarnation": self._incarnation(), "kind": str(kind), "symbol": str(params.get("symbol", "")),
             "client_order_id": str(params.get("clientOrderID") or (order or {}).get("clientOrderId") or ""),
             "order_id": int(asked if asked is not None else (order or {}).get("orderId") or 0),
-            "reduce_only": _flag(params.get("reduceOnly")), "code": int(resp.get("code", 0)),
+            "reduce_only": flag("reduceOnly", params.get("reduceOnly")), "code": int(resp.get("code", 0)),
             "status": str((order or {}).get("status", "")),
             "open_order_ids": [int(o["orderId"]) for o in open_orders(resp)] if kind == RequestKind.OPEN_ORDERS
             and resp.get("code") == 0 else []})
@@ -64,8 +65,3 @@ class RequestTrace:
         path = out_dir / TRACE_FILE
         pq.write_table(pa.Table.from_pylist(self._rows, schema=REQUESTS), path)
         return path
-
-
-def _flag(value: Any) -> bool:
-    """BingX sends booleans as text (``"true"``) as often as not."""
-    return value is True or str(value).lower() == "true"

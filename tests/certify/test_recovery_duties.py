@@ -8,6 +8,9 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from sim.certify.evidence import DrillRun, Evidence, Unavailable
+from sim.certify.execution_checks import recovery_duties
+from sim.certify.profile import RecoveryDutySpec
 from sim.certify.recovery_duties import Duty, trace_duties
 from sim.harness.simulate import simulate
 from sim.journal.schema import ORDERS
@@ -112,3 +115,19 @@ def test_the_trace_stays_out_of_the_journal_hash(tmp_path: Path):
     duties = trace_duties(pq.read_table(tmp_path / "traced" / TRACE_FILE), traced.table("orders"))
     assert traced.passed and not duties.missed
     assert all(duties.owed[d] >= 1 for d in Duty)  # the drill gives rise to every duty
+
+
+def test_a_drill_that_broke_its_own_expectations_is_listed_by_the_check(tmp_path: Path):
+    run_dir = tmp_path / "drill" / "recovery_drill_s2211"
+    simulate(load_scenario(DRILL), seed=2211, out_dir=run_dir, trace_requests=True)
+    spec = RecoveryDutySpec(min_owed={str(d): 1 for d in Duty})
+
+    def check(passed: bool):
+        drill = DrillRun("scenarios/certify/recovery_drill.yaml", 2211, run_dir, passed)
+        ev = Evidence(tmp_path, [], [], None, Unavailable("-"), None, drills=(drill,))  # type: ignore[arg-type]
+        return recovery_duties(ev, spec)
+
+    assert check(True).passed and check(True).values["drills_failed"] == []
+    failing = check(False)
+    assert failing.passed and failing.values["missed"] == 0  # the broken expectation is another check's
+    assert failing.values["drills_failed"] == ["scenarios/certify/recovery_drill.yaml seed 2211"]

@@ -84,8 +84,8 @@ class _TamperedVenue(Venue):
         super().__init__(config)
         self.tampered = False
 
-    def advance(self, ts_ms, prices, marks=None):
-        events = super().advance(ts_ms, prices, marks)
+    def advance(self, ts_ms, prices, marks=None, extremes=None):
+        events = super().advance(ts_ms, prices, marks, extremes)
         if not self.tampered and self.fills:
             self.tampered = type(self).tamper(self, ts_ms)
         return events
