@@ -70,9 +70,9 @@ def plain_loop(archive: Path) -> dict:
     """One Python loop over every scan: the slot, the exit check, entry at the scan price."""
     exits = ExitEngine(ExitConfig())
     wallet, trades = CAPITAL, 0
-    held = None  # [column, entry price, quantity, scans held]
+    held = None  # [column, entry price, quantity, scans held, entry ts_ms]
     for batch, d in _decided(archive):
-        prices = batch.prices.tolist()
+        prices, stamps = batch.prices.tolist(), batch.ts_ms.tolist()
         outcome, asset = d.outcome.tolist(), d.asset.tolist()
         fraction, esof = d.notional_fraction.tolist(), d.esof_mult.tolist()
         for i, code in enumerate(outcome):
@@ -82,25 +82,26 @@ def plain_loop(archive: Path) -> dict:
             if held is not None:
                 held[3] += 1
                 price = row[held[0]]
-                if price == price and price > 0 and exits.check(held[1], price, held[3]) is not None:
+                if price == price and price > 0 and exits.check(held[1], price, held[3], stamps[i] - held[4]) is not None:
                     wallet += (held[1] - price) * held[2] - price * held[2] * TAKER
                     held, trades = None, trades + 1
             if code == _DECISION and held is None:
                 price = row[asset[i]]
                 qty = notional_for(wallet, fraction[i], esof[i]) / price
                 wallet -= price * qty * TAKER
-                held = [asset[i], price, qty, 0]
+                held = [asset[i], price, qty, 0, stamps[i]]
     return {"trades": trades, "final_equity": round(wallet, 2)}
 
 
-def _first_exit(exits: ExitEngine, prices: np.ndarray, rows: np.ndarray, col: int, entry: float) -> int | None:
+def _first_exit(exits: ExitEngine, batch, rows: np.ndarray, col: int, entry: float, entry_ms: int) -> int | None:
     """Offset into ``rows`` of the scan that closes a position entered at ``entry`` (None: the
     batch ends first); windows grow so that a short hold reads few prices."""
     start, size = 0, 64
     while start < len(rows):
-        window = prices[rows[start:start + size], col]
+        window_rows = rows[start:start + size]
+        window = batch.prices[window_rows, col]
         ok = np.flatnonzero((window == window) & (window > 0))
-        hit = exits.first_exit(entry, window[ok], ok + start + 1)
+        hit = exits.first_exit(entry, window[ok], ok + start + 1, batch.ts_ms[window_rows[ok]] - entry_ms)
         if hit is not None:
             return start + int(ok[hit[0]])
         start, size = start + size, size * 4
@@ -124,7 +125,7 @@ def numpy_bound(archive: Path) -> dict:
             col = int(d.asset[row])
             entry = float(batch.prices[row, col])
             qty = notional_for(wallet, float(d.notional_fraction[row]), float(d.esof_mult[row])) / entry
-            offset = _first_exit(exits, batch.prices, accepted[k + 1:], col, entry)
+            offset = _first_exit(exits, batch, accepted[k + 1:], col, entry, int(batch.ts_ms[row]))
             if offset is None:
                 break
             exit_px = float(batch.prices[accepted[k + 1 + offset], col])
