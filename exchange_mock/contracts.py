@@ -10,6 +10,7 @@ ladder is contiguous and that its maintenance amounts keep the maintenance margi
 from __future__ import annotations
 
 import csv
+import functools
 from dataclasses import dataclass, field
 from decimal import Decimal
 from importlib import resources
@@ -123,11 +124,13 @@ class Contract:
         }
 
 
-def _read_rows(path: Path | None, name: str) -> list[dict[str, str]]:
+def _read_text(path: Path | None, name: str) -> str:
     if path is None:
-        text = resources.files("exchange_mock").joinpath("data", name).read_text(encoding="utf-8")
-    else:
-        text = (path / name).read_text(encoding="utf-8")
+        return resources.files("exchange_mock").joinpath("data", name).read_text(encoding="utf-8")
+    return (path / name).read_text(encoding="utf-8")
+
+
+def _read_rows(text: str) -> list[dict[str, str]]:
     return list(csv.DictReader(text.splitlines()))
 
 
@@ -178,12 +181,23 @@ def template_row(symbol: str, price: Decimal) -> dict[str, str]:
 
 def load_contracts(directory: Path | None = None, templates: dict[str, Decimal] | None = None) -> dict[str, Contract]:
     """All contracts by venue symbol, from ``directory`` or the bundled tables, plus a template
-    contract for each symbol of ``templates`` (symbol -> reference price) the tables lack."""
-    ladders = _load_ladders(_read_rows(directory, "maint_tiers.csv"))
+    contract for each symbol of ``templates`` (symbol -> reference price) the tables lack.
+
+    The files are read on every call (an edited table is seen at once); the parse of the same
+    text is kept, as a swarm worker builds a venue for each of thousands of seeds."""
+    texts = (_read_text(directory, "contracts.csv"), _read_text(directory, "maint_tiers.csv"))
+    return dict(_parse_contracts(*texts, tuple(sorted((templates or {}).items()))))
+
+
+@functools.lru_cache(maxsize=16)
+def _parse_contracts(contracts_text: str, tiers_text: str,
+                     templates: tuple[tuple[str, Decimal], ...]) -> dict[str, Contract]:
+    """The contract table of these texts (callers get a copy: a ``Contract`` is frozen)."""
+    ladders = _load_ladders(_read_rows(tiers_text))
     contracts: dict[str, Contract] = {}
-    rows = _read_rows(directory, "contracts.csv")
+    rows = _read_rows(contracts_text)
     known = {row["symbol"] for row in rows}
-    rows += [template_row(s, p) for s, p in sorted((templates or {}).items()) if s not in known]
+    rows += [template_row(s, p) for s, p in templates if s not in known]
     for index, row in enumerate(rows, start=1):
         contract = Contract(
             symbol=row["symbol"],

@@ -81,19 +81,19 @@ class Ledger:
             sums[e.income_type] = EXACT.add(sums[e.income_type], e.amount)
         return sums
 
-    def check(self) -> tuple[Decimal, Decimal, dict[IncomeType, Decimal], list[str]]:
-        """(deposits, entries total, per type, problems) recomputed from the records."""
+    def check(self, per_type: dict[IncomeType, Decimal]) -> tuple[Decimal, Decimal, list[str]]:
+        """(deposits, entries total, problems): the deposits recomputed from the records, and the
+        wallet against them plus ``per_type``, the entries' sums as the audit folded them."""
         deposits = ZERO
         for d in self.deposits:
             deposits = EXACT.add(deposits, d.amount)
-        per_type = self.totals()
         total = ZERO
         for t in INCOME_TYPES:
             total = EXACT.add(total, per_type[t])
         problems = []
         if EXACT.add(deposits, total) != self._balance:
             problems.append(f"wallet {self._balance} != deposits {deposits} + entries {total}")
-        return deposits, total, per_type, problems
+        return deposits, total, problems
 
 
 @dataclass(frozen=True, slots=True)

@@ -39,6 +39,8 @@ from exchange_mock.watch import QuietWatch
 class AccountApi(MarketData, MarketHistory, AccountInfo, History, AccountSettingsApi, Management):
     """Endpoints and books of one account: the endpoint groups, plus the simulator's side."""
 
+    _running_audit: audit.RunningAudit | None = None  # made by the first incremental reconcile
+
     @property
     def key(self) -> str:
         return self._account.key
@@ -89,14 +91,20 @@ class AccountApi(MarketData, MarketHistory, AccountInfo, History, AccountSetting
     def open_position_count(self) -> int:
         return len(self._account.positions)
 
-    def reconcile(self, *, strict: bool = False) -> ReconcileReport:
+    def reconcile(self, *, strict: bool = False, incremental: bool = False) -> ReconcileReport:
         """Recompute the books from their records. A mismatch sets ``ok=False`` and lists the
         ``problems``; with ``strict=True`` it raises ``ReconcileError`` instead.
 
         Checks: wallet = deposits + entries (exact); positions = signed sums of fills; every
         order's executed quantity = its fills, within its quantity, in exactly one state; fees,
-        PnL and funding on the fills and events = the ledger's; insurance fund = its entries."""
-        return audit.reconcile(self._account, self._market.insurance, strict=strict)
+        PnL and funding on the fills and events = the ledger's; insurance fund = its entries.
+        ``incremental``: carry this account's audit on from its last incremental call (records
+        added since then, orders not yet settled), so that checking every few hundred requests
+        stays linear in the length of a run; without it every record is recomputed."""
+        if incremental and self._running_audit is None:
+            self._running_audit = audit.RunningAudit()
+        running = self._running_audit if incremental else None
+        return audit.reconcile(self._account, self._market.insurance, strict=strict, running=running)
 
 
 class Venue(AccountApi):

@@ -12,6 +12,7 @@ observer is handed to what it observes when that is built; nothing is attached a
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import platform
@@ -123,6 +124,13 @@ def _file_digest(path: Path) -> str:
 
 
 def versions() -> dict[str, str]:
+    """The versions a run's provenance names: read once per process (a swarm worker runs
+    thousands of seeds, and each lookup parses the installed packages' metadata)."""
+    return dict(_installed_versions())
+
+
+@functools.lru_cache(maxsize=1)
+def _installed_versions() -> dict[str, str]:
     found = {"python": platform.python_version()}
     for name in PACKAGES:
         try:

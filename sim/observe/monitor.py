@@ -203,7 +203,7 @@ class InvariantMonitor:
             self._check_ledger(kind)
 
     def _check_ledger(self, event: str) -> None:
-        report = self.venue.reconcile()
+        report = self.venue.reconcile(incremental=True)  # the end of the run recomputes everything
         if not report.ok and self._ledger_ok:
             self._ledger_ok = False
             self._breach(Invariant.LEDGER_RECONCILES, "; ".join(report.problems), event)

@@ -37,6 +37,20 @@ def test_drift_is_flagged_and_strict_raises():
         venue.reconcile(strict=True)
 
 
+def test_incremental_audit_reads_each_record_once_and_still_sees_new_drift():
+    """The audit carried from call to call gives a fresh audit's report, and a mismatch made after
+    its last call (a fee booked twice, an order that claims more than its fills) still shows."""
+    venue = _traded()
+    first = venue.reconcile(incremental=True)
+    assert first == venue.reconcile() and first.by_type["TRADING_FEE"] == Decimal("-4.475")
+    market(venue, "SELL", "0.02")
+    assert venue.reconcile(incremental=True) == venue.reconcile()
+    venue._account.ledger.post(venue.ledger.entries[-1])  # the last fill's fee posted a second time
+    report = venue.reconcile(incremental=True)
+    assert not report.ok and report == venue.reconcile()
+    assert any(p.startswith("fills paid fees") for p in report.problems)
+
+
 def test_fill_without_position_change_is_flagged():
     venue = _traded()
     venue._account.positions[(BTC, "BOTH")].qty -= Decimal("0.0001")

@@ -208,6 +208,7 @@ class VenueMachine(RuleBasedStateMachine):
     def books_reconcile(self):
         report = self.venue.reconcile(strict=True)  # wallet, positions vs fills, orders vs fills, fees, funding, fund
         assert report.wallet == report.deposits + report.entries_total
+        assert self.venue.reconcile(incremental=True) == report  # carried on step by step: the same report
 
     @invariant()
     def every_order_in_exactly_one_state(self):
