@@ -106,10 +106,12 @@ class RunJournal:
             return
         self._hash_rows(table)
         self._hashed[table] = 0
+        self._rows[table] = []
+        if self.out_dir is None and not self._sinks:
+            return  # hashed and counted; no file and no sink to build a table for (a swarm run)
         schema = TABLES[table]
         arrow = pa.Table.from_arrays(
             [pa.array([r[j] for r in rows], type=f.type) for j, f in enumerate(schema)], schema=schema)
-        self._rows[table] = []
         if self.out_dir is not None:
             writer = self._writers.get(table)
             if writer is None:
