@@ -27,6 +27,8 @@ class CrashSource(Protocol):
 
     def after_message(self, host: "EngineHost") -> None: ...
 
+    def quiet_messages(self, count: int, n: int) -> int: ...
+
 
 class EngineHost:
     """Runs execution; ``deliver`` and ``busy`` go to whichever instance is alive."""
@@ -78,11 +80,17 @@ class EngineHost:
             self.crashes.after_message(self)
 
     def quiet_execution(self) -> Execution | None:
-        """The live execution when scans may reach it in bulk (``Execution.hold_through``): no
-        crash source counts its messages one by one."""
-        if self.down or self.current is None or self.crashes is not None:
+        """The live execution when scans may reach it in bulk (``Execution.hold_through``)."""
+        if self.down or self.current is None:
             return None
         return self.current
+
+    def bulk_allowance(self, scans: int) -> int:
+        """How many of ``scans`` coming messages may reach execution in bulk: those before the
+        one a crash source kills the engine at (their draws then taken, as one by one)."""
+        if self.crashes is None:
+            return scans
+        return self.crashes.quiet_messages(self.events + 1, scans)
 
     def delivered_in_bulk(self, scans: int) -> None:
         """``scans`` scans reached the live execution through ``hold_through``, not the inbox."""

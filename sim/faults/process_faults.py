@@ -63,6 +63,23 @@ class CrashInjector:
         if chosen is not None:
             host.env.process(host.crash(*chosen))
 
+    def quiet_messages(self, count: int, n: int) -> int:
+        """How many of the next ``n`` messages (the first of them the ``count``-th) pass without
+        a crash. Their draws are consumed as ``after_message`` consumes them one by one, so the
+        jump path can hand them over in bulk; the message that crashes is left to it."""
+        if not self.active:
+            return n
+        quiet = n
+        for spec, gate, _ in self._crashes:
+            if gate is not None:
+                quiet = gate.first_firing(quiet)
+            quiet = min([quiet] + [e - count for e in spec.at_events if count <= e < count + quiet])
+        for _, gate, values in self._crashes:
+            values.random(quiet)
+            if gate is not None:
+                gate.skip(quiet)
+        return quiet
+
     def _crash_at(self, host: EngineHost, times: list[int], restart_ms: int) -> Generator[simpy.Event, Any, None]:
         """Scheduled crashes: at the given times, whatever the engine is doing."""
         for at in times:

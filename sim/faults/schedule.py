@@ -65,6 +65,20 @@ class Gate:
         u = float(self._rng.random())
         return u < self._p and (self._clock is None or self._clock.active(t))
 
+    def first_firing(self, n: int) -> int:
+        """Of the next ``n`` opportunities, the index of the first that fires (``n``: none does),
+        drawn ahead and put back, so nothing is consumed (``skip`` consumes). Only for a gate
+        without a schedule: a window clock cannot be asked ahead of its time."""
+        assert self._clock is None, "a scheduled gate is asked at each opportunity's time"
+        state = self._rng.bit_generator.state
+        fired = np.flatnonzero(self._rng.random(n) < self._p)
+        self._rng.bit_generator.state = state
+        return int(fired[0]) if len(fired) else n
+
+    def skip(self, n: int) -> None:
+        """Consume the draws of ``n`` opportunities that did not fire, as ``fires`` would."""
+        self._rng.random(n)
+
     def fires_many(self, ts: np.ndarray) -> np.ndarray:
         """``fires`` for consecutive opportunities at times ``ts`` (one draw each, in order)."""
         hit = self._rng.random(len(ts)) < self._p

@@ -62,7 +62,7 @@ class HoldJump:
             assert execution.batch_exit_rule is not None
             n = min(n, first_exit_row(execution.batch_exit_rule, pos, batch, rows, execution.bar_exits))
         n = min(n, first_trigger(batch, rows[:n], cols, watch.triggers, self.walk_bar))
-        if n == 0:
+        if n == 0 or (n := self.host.bulk_allowance(n)) == 0:  # last: it takes the crash draws
             return 0
         self._absorb(batch, decisions, rows[:n], arrive[:n].tolist(), scan_base, cols)
         return n

@@ -87,3 +87,42 @@ def test_a_sink_that_drops_what_it_held_is_caught(monkeypatch):
     monkeypatch.setattr(OutageSink, "_deliver", forgetful)
     s = _run([{"kind": "sink_outage", "schedule": [{"after_start_ms": 600_000, "for_ms": 3_600_000}]}])
     assert not s.passed and {b.invariant for b in s.breaches} == {"journal_delivered"}
+
+
+def _injector(seed: int):
+    from sim.faults.config import CrashFault
+    from sim.faults.process_faults import CrashInjector
+    from sim.rng import RngStreams
+    faults = (CrashFault(kind="crash", rate=0.03, within_ms=50), CrashFault(kind="crash", at_events=(70, 71), rate=0.01))
+    return CrashInjector(faults, RngStreams(seed), 0)
+
+
+class _CountingHost:
+    """What ``after_message`` reads of the engine host: the clock, the message count, ``crash``."""
+
+    def __init__(self):
+        import simpy
+        self.env, self.events, self.crashed_at = simpy.Environment(), 0, []
+
+    def crash(self, delay_ms, restart_ms):
+        self.crashed_at.append(self.events)
+        yield self.env.timeout(0)
+
+
+def test_messages_taken_in_bulk_use_the_crash_draws_as_one_by_one():
+    """The jump path asks how many coming messages pass without a crash: the answer is the index
+    of the message that crashes one by one, and both leave the streams in the same state."""
+    for seed in range(12):
+        bulk, single, host = _injector(seed), _injector(seed), _CountingHost()
+        quiet = bulk.quiet_messages(1, 200)
+        while not host.crashed_at and host.events < 200:
+            host.events += 1
+            single.after_message(host)
+            host.env.run()
+        assert quiet == (host.crashed_at[0] - 1 if host.crashed_at else 200)
+        for (_, gate_b, values_b), (_, gate_s, values_s) in zip(bulk._crashes, single._crashes):
+            skipped = 0 if not host.crashed_at else 1  # the crashing message took its draws one by one
+            values_b.random(skipped)
+            gate_b.skip(skipped)
+            assert values_b.random() == values_s.random() and gate_b.fires(0) == gate_s.fires(0)
+    assert _injector(3).quiet_messages(70, 5) == 0  # message 70 is chosen: nothing passes in bulk
