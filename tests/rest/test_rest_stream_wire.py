@@ -1,0 +1,210 @@
+"""The streams at the wire, with the ``websockets`` client: gzip binary frames, the Ping/Pong
+heartbeat, answers to bad requests and listen keys, and a client that leaves mid-push. The
+listen-key calls over raw HTTP, with the key header alone as BingX documents them."""
+from __future__ import annotations
+
+import asyncio
+import gzip
+import json
+from typing import Any, Iterator
+
+import httpx
+import pytest
+import websockets
+from rest_kit import ALICE, BOB, START_MS, TestClock, advance, exchange, live_server, make_host, signed_query
+from stream_kit import TIMEOUT_S, hub_of, run, stream_url, subscribed, until
+
+from exchange_mock.rest import VenueHost
+from exchange_mock.rest.listen_keys import PATH, TTL_MS
+from exchange_mock.rest.streams import Connection, StreamSettings
+
+HEARTBEAT = StreamSettings(ping_interval_s=0.1, pong_timeout_s=0.5)
+
+
+@pytest.fixture
+def quick_server(host: VenueHost, clock: TestClock) -> Iterator[str]:
+    """A server whose heartbeat runs in tenths of a second."""
+    with live_server(host, clock, streams=HEARTBEAT) as base_url:
+        yield base_url
+
+
+def _key(server: str, api_key: str = ALICE.api_key) -> str:
+    reply = httpx.post(f"{server}{PATH}", headers={"X-BX-APIKEY": api_key}, timeout=10)
+    assert reply.status_code == 200, reply.text
+    assert set(reply.json()) == {"listenKey"}
+    return str(reply.json()["listenKey"])
+
+
+async def _next(ws: Any) -> Any:
+    """The next frame other than Ping, decompressed; every frame must be gzip binary."""
+    while True:
+        data = await asyncio.wait_for(ws.recv(), TIMEOUT_S)
+        assert isinstance(data, bytes), f"a text frame: {data!r}"
+        text = gzip.decompress(data).decode()
+        if text != "Ping":
+            return json.loads(text)
+
+
+def test_a_listen_key_opens_with_the_key_header_lives_an_hour_and_puts_extend_it(server: str,
+                                                                                clock: TestClock) -> None:
+    key = _key(server)
+    assert len(key) == 64 and int(key, 16) >= 0
+    headers = {"X-BX-APIKEY": ALICE.api_key}
+    clock.offset_ms = TTL_MS - 1000
+    assert httpx.put(f"{server}{PATH}?listenKey={key}", headers=headers).json() == {"code": 0, "msg": ""}
+    clock.offset_ms = TTL_MS + 1000  # past the first hour, within the extended one
+    assert httpx.put(f"{server}{PATH}?listenKey={key}", headers=headers).status_code == 200
+    bob = httpx.delete(f"{server}{PATH}?listenKey={key}", headers={"X-BX-APIKEY": BOB.api_key})
+    assert (bob.status_code, bob.json()["code"]) == (404, 404)  # another account's key is no key of Bob's
+    assert httpx.delete(f"{server}{PATH}?listenKey={key}", headers=headers).status_code == 200
+    gone = httpx.put(f"{server}{PATH}?listenKey={key}", headers=headers)
+    assert (gone.status_code, gone.json()["code"]) == (404, 404)
+    clock.offset_ms = 0
+    expiring = _key(server)
+    clock.offset_ms = TTL_MS
+    assert httpx.put(f"{server}{PATH}?listenKey={expiring}", headers=headers).status_code == 404
+
+
+def test_the_listen_key_calls_check_a_key_and_a_signature_when_one_is_sent(server: str, clock: TestClock) -> None:
+    assert httpx.post(f"{server}{PATH}").json()["code"] == 100413
+    assert httpx.post(f"{server}{PATH}", headers={"X-BX-APIKEY": "nobody"}).json()["code"] == 100413
+    forged = signed_query(ALICE, {}, clock()).replace("signature=", "signature=0")
+    assert httpx.post(f"{server}{PATH}?{forged}", headers={"X-BX-APIKEY": ALICE.api_key}).json()["code"] == 100001
+    missing = httpx.put(f"{server}{PATH}", headers={"X-BX-APIKEY": ALICE.api_key}).json()
+    assert missing["code"] == 80014 and "listenKey" in missing["msg"]
+    assert exchange(server, ALICE).userAuthPrivatePostUserDataStream()["listenKey"]  # ccxt signs it
+
+
+def test_frames_are_gzip_binary_and_the_server_pings_until_no_pong_comes(quick_server: str, host: VenueHost) -> None:
+    advance(quick_server, START_MS, {"BTC-USDT": 60000.0})
+
+    async def body() -> None:
+        async with websockets.connect(stream_url(quick_server)) as ws:
+            await ws.send(json.dumps({"id": "t1", "reqType": "sub", "dataType": "BTC-USDT@ticker"}))
+            assert await _next(ws) == {"id": "t1", "code": 0, "msg": "", "dataType": "", "data": None}
+            assert (await _next(ws))["data"]["c"] == "60000.0"
+            for _ in range(8):  # 0.8 s of heartbeat, answered: longer than the 0.5 s Pong timeout
+                data = await asyncio.wait_for(ws.recv(), TIMEOUT_S)
+                assert gzip.decompress(data) == b"Ping"
+                await ws.send("Pong")
+            with pytest.raises(websockets.ConnectionClosed) as closed:
+                while True:  # no more Pongs: the server closes
+                    await asyncio.wait_for(ws.recv(), TIMEOUT_S)
+            assert closed.value.rcvd is not None and closed.value.rcvd.code == 1008
+            assert "Pong" in closed.value.rcvd.reason
+    run(body)
+
+
+def test_bad_requests_are_answered_80014_and_the_connection_stays(server: str, host: VenueHost) -> None:
+    advance(server, START_MS, {"BTC-USDT": 60000.0})
+    bad = ["not json", json.dumps([1]), json.dumps({"id": "a", "reqType": "pub", "dataType": "BTC-USDT@ticker"}),
+           json.dumps({"id": "b", "reqType": "sub", "dataType": "BTC-USDT@kline_7m"}),
+           json.dumps({"id": "c", "reqType": "sub", "dataType": "NOPE-USDT@ticker"}),
+           json.dumps({"id": "d", "reqType": "sub", "dataType": "BTC-USDT@depth7"}), "x" * 5000]
+
+    async def body() -> None:
+        async with websockets.connect(stream_url(server)) as ws:
+            for request in bad:
+                await ws.send(request)
+                answer = await _next(ws)
+                assert answer["code"] == 80014 and answer["msg"], (request, answer)
+            assert answer["id"] == ""  # the oversized text was not read for an id to echo
+            await ws.send(json.dumps({"id": 7, "reqType": "sub", "dataType": "BTC-USDT@depth5@500ms"}))
+            assert (await _next(ws))["id"] == "7"
+            book = await _next(ws)
+            assert (book["dataType"], len(book["data"]["bids"]), book["ts"]) == ("BTC-USDT@depth5@500ms", 5, START_MS)
+            await ws.send(json.dumps({"id": "u", "reqType": "unsub", "dataType": "BTC-USDT@depth5@500ms"}))
+            assert (await _next(ws))["id"] == "u"
+            await until(lambda: host.run(lambda: all(not c.topics for c in hub_of(host).connections)), "the unsub")
+    run(body)
+
+
+def test_a_bad_or_expired_listen_key_is_answered_100413_and_closed(server: str, host: VenueHost,
+                                                                   clock: TestClock) -> None:
+    advance(server, START_MS, {"BTC-USDT": 60000.0})
+    key = _key(server)
+
+    async def refused(listen_key: str) -> None:
+        async with websockets.connect(f"{stream_url(server)}?listenKey={listen_key}") as ws:
+            assert (await _next(ws))["code"] == 100413
+            with pytest.raises(websockets.ConnectionClosed) as closed:
+                await asyncio.wait_for(ws.recv(), TIMEOUT_S)
+            assert closed.value.rcvd is not None and closed.value.rcvd.code == 1008
+
+    async def body() -> None:
+        await refused("0" * 64)
+        async with websockets.connect(f"{stream_url(server)}?listenKey={key}") as ws:
+            await until(lambda: host.run(lambda: bool(hub_of(host).connections)), "the user stream")
+            clock.offset_ms = TTL_MS  # the key expires; the next push says so and closes
+            advance(server, START_MS + 1000, {"BTC-USDT": 60010.0})
+            assert await _next(ws) == {"e": "listenKeyExpired", "E": START_MS + 1000, "listenKey": key}
+            with pytest.raises(websockets.ConnectionClosed):
+                await asyncio.wait_for(ws.recv(), TIMEOUT_S)
+        await refused(key)
+    run(body)
+
+
+def test_clients_that_leave_mid_push_end_only_their_own_connection(server: str, host: VenueHost) -> None:
+    advance(server, START_MS, {"BTC-USDT": 60000.0})
+    topics = ["BTC-USDT@ticker", "BTC-USDT@depth100", "BTC-USDT@kline_1m", "BTC-USDT@trade"]
+
+    async def body() -> None:
+        async with websockets.connect(stream_url(server)) as stays:
+            await stays.send(json.dumps({"id": "s", "reqType": "sub", "dataType": "BTC-USDT@ticker"}))
+            for _ in range(3):
+                leaving = await websockets.connect(stream_url(server))
+                for topic in topics:
+                    await leaving.send(json.dumps({"id": topic, "reqType": "sub", "dataType": topic}))
+                await subscribed(host, "BTC-USDT@trade")
+                leaving.transport.abort()  # gone without a close handshake, pushes still queued
+            for i in range(1, 30):
+                advance(server, START_MS + i * 1000, {"BTC-USDT": 60000.0 + i})
+            await until(lambda: host.run(lambda: len(hub_of(host).connections) == 1), "the leavers to be dropped")
+            seen = [await _next(stays) for _ in range(31)]  # ack, first value, a push per step
+            assert [m["data"]["c"] for m in seen[1:]] == [f"{60000 + i}.0" for i in range(30)]
+    run(body)
+
+
+def test_the_same_steps_give_the_same_frames_on_two_servers(clock: TestClock) -> None:
+    """No wall clock and no randomness in a market push: two servers, one set of steps, equal bytes."""
+    topics = ["BTC-USDT@ticker", "BTC-USDT@depth5", "BTC-USDT@kline_1m", "BTC-USDT@trade"]
+
+    async def session(server: str, host: VenueHost) -> list[bytes]:
+        async with websockets.connect(stream_url(server)) as ws:
+            for topic in topics:
+                await ws.send(json.dumps({"id": topic, "reqType": "sub", "dataType": topic}))
+            await subscribed(host, "BTC-USDT@trade")
+            exchange(server, ALICE).create_order("BTC/USDT:USDT", "market", "buy", 0.01)
+            for i in range(1, 4):
+                advance(server, START_MS + i * 20_000, {"BTC-USDT": 60000.0 + 10 * i})
+            frames = []
+            while len(frames) < 4 + 3 + 4 + 3 * 3:  # acks, first values, the fill's pushes, 3 steps
+                data = await asyncio.wait_for(ws.recv(), TIMEOUT_S)
+                if gzip.decompress(data) != b"Ping":
+                    frames.append(data)
+            return frames
+
+    def record() -> list[bytes]:
+        host = make_host()
+        with live_server(host, clock) as server:
+            advance(server, START_MS, {"BTC-USDT": 60000.0})
+            return run(lambda: session(server, host))
+
+    first = record()
+    assert first == record()
+    assert {json.loads(gzip.decompress(f)).get("dataType") for f in first} >= set(topics)
+
+
+def test_a_client_that_falls_too_far_behind_is_closed_not_buffered() -> None:
+    async def body() -> None:
+        conn = Connection(asyncio.get_running_loop(), asyncio.Queue(3))
+        for i in range(5):
+            conn.push({"n": i})
+        await asyncio.sleep(0.05)  # the pushes land on the loop
+        queued = [conn.queue.get_nowait() for _ in range(conn.queue.qsize())]
+        assert [gzip.decompress(q) for q in queued[:-1]] == [b'{"n":1}', b'{"n":2}'] and queued[-1] is None
+        conn.push({"n": 5})  # nothing is queued after the end
+        await asyncio.sleep(0.05)
+        assert conn.queue.empty()
+        assert conn.close_reason is not None and "too slow" in conn.close_reason
+    asyncio.run(asyncio.wait_for(body(), TIMEOUT_S))
