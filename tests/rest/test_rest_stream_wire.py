@@ -1,11 +1,13 @@
 """The streams at the wire, with the ``websockets`` client: gzip binary frames, the Ping/Pong
-heartbeat, answers to bad requests and listen keys, and a client that leaves mid-push. The
-listen-key calls over raw HTTP, with the key header alone as BingX documents them."""
+heartbeat, answers to bad requests and listen keys, clients that leave mid-push or fall behind,
+equal frames for equal steps, and pushes from the scan replay thread. The listen-key calls over
+raw HTTP, with the key header alone as BingX documents them."""
 from __future__ import annotations
 
 import asyncio
 import gzip
 import json
+import threading
 from typing import Any, Iterator
 
 import httpx
@@ -17,6 +19,9 @@ from stream_kit import TIMEOUT_S, hub_of, run, stream_url, subscribed, until
 from exchange_mock.rest import VenueHost
 from exchange_mock.rest.listen_keys import PATH, TTL_MS
 from exchange_mock.rest.streams import Connection, StreamSettings
+
+from sim.harness.venue_server import ScanReplay
+from sim.scans.synthetic import SyntheticConfig, SyntheticScanSource
 
 HEARTBEAT = StreamSettings(ping_interval_s=0.1, pong_timeout_s=0.5)
 
@@ -208,3 +213,21 @@ def test_a_client_that_falls_too_far_behind_is_closed_not_buffered() -> None:
         assert conn.queue.empty()
         assert conn.close_reason is not None and "too slow" in conn.close_reason
     asyncio.run(asyncio.wait_for(body(), TIMEOUT_S))
+
+
+def test_the_scan_replay_thread_pushes_every_scan(server: str, host: VenueHost) -> None:
+    source = SyntheticScanSource(SyntheticConfig(n_scans=40, n_assets=1, stablecoins=False, start_ms=START_MS),
+                                 seed=3, batch_size=16)
+
+    async def body() -> None:
+        async with websockets.connect(stream_url(server)) as ws:
+            await ws.send(json.dumps({"id": "r", "reqType": "sub", "dataType": "SYN00-USDT@ticker"}))
+            assert (await _next(ws))["id"] == "r"  # no value yet: the symbol has no price before the replay
+            replay = threading.Thread(target=ScanReplay(host, source.batches(), speed=1e9).run)
+            replay.start()
+            pushes = [await _next(ws) for _ in range(40)]
+            replay.join(TIMEOUT_S)
+            rest = httpx.get(f"{server}/openApi/swap/v2/quote/ticker?symbol=SYN00-USDT").json()["data"]
+            assert [p["data"]["C"] for p in pushes] == [int(t) for b in source.batches() for t in b.ts_ms]
+            assert pushes[-1]["data"]["c"] == rest["lastPrice"] and pushes[-1]["data"]["h"] == rest["highPrice"]
+    run(body)
