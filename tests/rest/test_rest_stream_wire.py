@@ -17,7 +17,7 @@ from rest_kit import ALICE, BOB, START_MS, TestClock, advance, exchange, live_se
 from stream_kit import TIMEOUT_S, hub_of, run, stream_url, subscribed, until
 
 from exchange_mock.rest import VenueHost
-from exchange_mock.rest.listen_keys import PATH, TTL_MS
+from exchange_mock.rest.listen_keys import MAX_KEYS_PER_ACCOUNT, PATH, TTL_MS
 from exchange_mock.rest.streams import Connection, StreamSettings
 
 from sim.harness.venue_server import ScanReplay
@@ -68,6 +68,14 @@ def test_a_listen_key_opens_with_the_key_header_lives_an_hour_and_puts_extend_it
     expiring = _key(server)
     clock.offset_ms = TTL_MS
     assert httpx.put(f"{server}{PATH}?listenKey={expiring}", headers=headers).status_code == 404
+    keys, extended = [], []
+    for _ in range(MAX_KEYS_PER_ACCOUNT + 1):  # one more than an account may hold, a second apart (5/s)
+        clock.offset_ms += 1000
+        keys.append(_key(server))
+    for minted in keys:
+        clock.offset_ms += 1000
+        extended.append(httpx.put(f"{server}{PATH}?listenKey={minted}", headers=headers).status_code)
+    assert extended == [404] + [200] * MAX_KEYS_PER_ACCOUNT  # the oldest was retired
 
 
 def test_the_listen_key_calls_check_a_key_and_a_signature_when_one_is_sent(server: str, clock: TestClock) -> None:
@@ -231,3 +239,25 @@ def test_the_scan_replay_thread_pushes_every_scan(server: str, host: VenueHost) 
             assert [p["data"]["C"] for p in pushes] == [int(t) for b in source.batches() for t in b.ts_ms]
             assert pushes[-1]["data"]["c"] == rest["lastPrice"] and pushes[-1]["data"]["h"] == rest["highPrice"]
     run(body)
+
+
+def test_funding_is_an_account_update_with_the_ledger_amount(server: str, host: VenueHost) -> None:
+    advance(server, START_MS, {"BTC-USDT": 60000.0})
+    key = _key(server)
+
+    async def body() -> list[Any]:
+        async with websockets.connect(f"{stream_url(server)}?listenKey={key}") as ws:
+            await until(lambda: host.run(lambda: bool(hub_of(host).connections)), "the user stream")
+            exchange(server, ALICE).create_order("BTC/USDT:USDT", "market", "buy", 0.01)
+            advance(server, START_MS + 8 * 3_600_000, {"BTC-USDT": 60000.0})  # a funding settlement
+            return [await _next(ws) for _ in range(4)]  # NEW, TRADE, ACCOUNT_UPDATE (the fill), the funding
+
+    new, trade, opened, funded = run(body)
+    assert [e["o"]["x"] for e in (new, trade)] == ["NEW", "TRADE"]
+    assert (opened["a"]["m"], opened["a"]["P"][0]["pa"], opened["a"]["P"][0]["ps"]) == ("ORDER", "0.0100", "BOTH")
+    [income] = host.accounts[ALICE.api_key].income(incomeType="FUNDING_FEE")["data"]
+    [balance] = host.accounts[ALICE.api_key].balance()["data"]
+    assert (funded["a"]["m"], funded["E"]) == ("FUNDING_FEE", START_MS + 8 * 3_600_000)
+    assert funded["a"]["B"] == [{"a": "USDT", "wb": balance["balance"], "cw": balance["availableMargin"],
+                                 "bc": income["income"]}]
+    assert income["income"] == "-0.06"  # a long pays 0.0001 of 600 USDT
