@@ -20,6 +20,7 @@ from typing import Any, Collection
 
 from exchange_mock.contracts import QUOTE
 from exchange_mock.endpoints.market_history import KLINE_INTERVALS
+from exchange_mock.enums import OrderStatus, PositionSide
 from exchange_mock.envelope import error
 from exchange_mock.errors import Code, VenueError
 from exchange_mock.money import fmt_money
@@ -163,7 +164,7 @@ def order_update(ts_ms: int, order: Payload, exec_type: ExecType, fill: Payload 
             "T": order["updateTime"], "wt": order["workingType"], "ps": order["positionSide"],
             "rp": order["profit"], "z": order["executedQty"], "ro": order["reduceOnly"]}
     if exec_type is ExecType.NEW:
-        body.update({"X": ExecType.NEW.value, "z": "0", "ap": "0", "n": "0", "rp": "0", "T": order["time"]})
+        body.update({"X": OrderStatus.NEW.value, "z": "0", "ap": "0", "n": "0", "rp": "0", "T": order["time"]})
     if fill is not None:
         body.update({"l": fill["volume"], "L": fill["price"], "n": fill["commission"], "rp": fill["realisedPNL"],
                      "t": fill["tradeId"], "T": fill["time"], "m": fill["isMaker"]})
@@ -187,7 +188,7 @@ def position_entry(row: Payload, closed: bool = False) -> Payload:
     amount = "0" if closed else row["positionAmt"]
     side = row["positionSide"]
     if row["onlyOnePosition"] and not closed:
-        side, amount = "BOTH", amount if row["positionSide"] == "LONG" else f"-{amount}"
+        side, amount = PositionSide.BOTH.value, amount if side == PositionSide.LONG else f"-{amount}"
     return {"s": row["symbol"], "pa": amount, "ep": "0" if closed else row["avgPrice"],
             "up": "0" if closed else row["unrealizedProfit"], "mt": "isolated" if row["isolated"] else "crossed",
             "iw": "0" if closed else row["margin"], "ps": side}

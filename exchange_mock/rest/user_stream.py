@@ -14,11 +14,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from exchange_mock.endpoints.history import MAX_ORDERS, fill_order_row
+from exchange_mock.enums import OrderStatus
 from exchange_mock.rest.stream_payloads import (ExecType, Payload, UpdateReason, account_update, order_update,
                                                 position_entry)
 from exchange_mock.venue import AccountApi
 
-_ENDED = {"CANCELLED": ExecType.CANCELED, "CANCELED": ExecType.CANCELED, "EXPIRED": ExecType.EXPIRED}
+#: What an order that stopped working without a fill is told as (BingX's ``x`` spells CANCELED).
+_ENDED = {OrderStatus.CANCELLED: ExecType.CANCELED, OrderStatus.EXPIRED: ExecType.EXPIRED}
 PositionKey = tuple[str, str]
 
 
@@ -90,7 +92,7 @@ class AccountWatcher:
                 continue
             del self.working[order_id]
             order = self._order(symbol, order_id)
-            exec_type = _ENDED.get(order["status"])
+            exec_type = _ENDED.get(OrderStatus(order["status"]))
             if order_id not in filled and exec_type is not None:
                 events.append(order_update(ts_ms, order, exec_type))
         return events

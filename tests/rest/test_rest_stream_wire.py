@@ -261,3 +261,24 @@ def test_funding_is_an_account_update_with_the_ledger_amount(server: str, host: 
     assert funded["a"]["B"] == [{"a": "USDT", "wb": balance["balance"], "cw": balance["availableMargin"],
                                  "bc": income["income"]}]
     assert income["income"] == "-0.06"  # a long pays 0.0001 of 600 USDT
+
+
+def test_orders_the_venue_ends_on_a_step_are_told_with_their_final_status(server: str, host: VenueHost) -> None:
+    advance(server, START_MS, {"BTC-USDT": 60000.0})
+    key = _key(server)
+    ex = exchange(server, ALICE)
+
+    async def body() -> list[Any]:
+        async with websockets.connect(f"{stream_url(server)}?listenKey={key}") as ws:
+            await until(lambda: host.run(lambda: bool(hub_of(host).connections)), "the user stream")
+            ex.create_order("BTC/USDT:USDT", "limit", "buy", 0.01, 50000)
+            ex.cancel_all_orders_after(10_000)  # the dead man's switch, in the venue's market time
+            advance(server, START_MS + 10_000, {"BTC-USDT": 60000.0})
+            return [await _next(ws) for _ in range(2)]
+
+    placed, ended = run(body)
+    [order] = host.accounts[ALICE.api_key].all_orders()["data"]["orders"]
+    assert (placed["o"]["x"], placed["o"]["X"], placed["o"]["i"]) == ("NEW", "NEW", str(order["orderId"]))
+    assert (ended["E"], ended["o"]["x"], ended["o"]["X"], ended["o"]["i"]) == (
+        START_MS + 10_000, "CANCELED", order["status"], str(order["orderId"]))
+    assert order["status"] == "CANCELLED"
