@@ -273,22 +273,25 @@ class StreamEndpoint:
         """A sub or unsub; anything else is answered 80014 with what is wrong."""
         limit = self.settings.max_message_bytes
         try:
-            request = json.loads(raw) if len(raw) <= limit else None
-        except ValueError:
+            request = json.loads(raw) if len(raw.encode("utf-8")) <= limit else None
+        except (ValueError, RecursionError):  # not JSON, or nested past what the parser follows
             request = None
         if not isinstance(request, dict):
-            conn.push(refusal("", f"a request is a JSON object of at most {limit} bytes "
-                                                          '{"id", "reqType": "sub"|"unsub", "dataType"}'))
+            conn.push(refusal("", f"a request is a JSON object of at most {limit} bytes: "
+                                  '{"id", "reqType": "sub"|"unsub", "dataType"}'))
             return
         request_id = request.get("id")
         request_id = request_id if isinstance(request_id, str) else json.dumps(request_id)
         kind, data_type = request.get("reqType"), request.get("dataType")
         hub = self.hub
-        if kind == "unsub" and isinstance(data_type, str):
-            hub.host.run(lambda: hub.unsubscribe(conn, request_id, data_type))
-            return
-        if kind != "sub":
+        if kind not in ("sub", "unsub"):
             conn.push(refusal(request_id, f"reqType must be sub or unsub, got {kind!r}"))
+            return
+        if kind == "unsub":
+            if isinstance(data_type, str):
+                hub.host.run(lambda: hub.unsubscribe(conn, request_id, data_type))
+            else:
+                conn.push(refusal(request_id, f"dataType must be a string, got {data_type!r}"))
             return
         try:
             topic = parse_topic(data_type, self.symbols)

@@ -113,7 +113,10 @@ def test_bad_requests_are_answered_80014_and_the_connection_stays(server: str, h
     bad = ["not json", json.dumps([1]), json.dumps({"id": "a", "reqType": "pub", "dataType": "BTC-USDT@ticker"}),
            json.dumps({"id": "b", "reqType": "sub", "dataType": "BTC-USDT@kline_7m"}),
            json.dumps({"id": "c", "reqType": "sub", "dataType": "NOPE-USDT@ticker"}),
-           json.dumps({"id": "d", "reqType": "sub", "dataType": "BTC-USDT@depth7"}), "x" * 5000]
+           json.dumps({"id": "d", "reqType": "sub", "dataType": "BTC-USDT@depth7"}),
+           json.dumps({"id": "e", "reqType": "sub", "dataType": ["BTC-USDT@ticker"]}),
+           json.dumps({"id": "f", "reqType": "unsub", "dataType": 3}),
+           "[" * 2000 + "]" * 2000, "x" * 5000]
 
     async def body() -> None:
         async with websockets.connect(stream_url(server)) as ws:
