@@ -10,6 +10,7 @@ import json
 import threading
 from typing import Any, Iterator
 
+import ccxt
 import httpx
 import pytest
 import websockets
@@ -85,7 +86,12 @@ def test_the_listen_key_calls_check_a_key_and_a_signature_when_one_is_sent(serve
     assert httpx.post(f"{server}{PATH}?{forged}", headers={"X-BX-APIKEY": ALICE.api_key}).json()["code"] == 100001
     missing = httpx.put(f"{server}{PATH}", headers={"X-BX-APIKEY": ALICE.api_key}).json()
     assert missing["code"] == 80014 and "listenKey" in missing["msg"]
-    assert exchange(server, ALICE).userAuthPrivatePostUserDataStream()["listenKey"]  # ccxt signs it
+    ex = exchange(server, ALICE)  # ccxt signs all three, as its keep-alive does every 59 minutes
+    key = ex.userAuthPrivatePostUserDataStream()["listenKey"]
+    assert ex.userAuthPrivatePutUserDataStream({"listenKey": key}) == {"code": 0, "msg": ""}
+    assert ex.userAuthPrivateDeleteUserDataStream({"listenKey": key}) == {"code": 0, "msg": ""}
+    with pytest.raises(ccxt.BadRequest):  # HTTP 404, code 404: ccxt's BadRequest
+        ex.userAuthPrivatePutUserDataStream({"listenKey": key})
 
 
 def test_frames_are_gzip_binary_and_the_server_pings_until_no_pong_comes(quick_server: str, host: VenueHost) -> None:
