@@ -153,7 +153,7 @@ class History(EndpointGroup):
         order = params.integer("orderId", orderId)
         low, high = _span(startTs, endTs, ("startTs", "endTs"))
         return {"fill_orders": [
-            _fill_order(f) for f in self._account.fills
+            fill_order_row(f) for f in self._account.fills
             if (contract is None or f.symbol == contract.symbol) and (order is None or f.order_id == order)
             and _within(f.ts_ms, low, high)]}
 
@@ -196,7 +196,7 @@ class History(EndpointGroup):
                     and pos.open_ms <= e.ts_ms <= pos.close_ms), ZERO)
 
 
-def _fill_order(f: Fill) -> dict[str, Any]:
+def fill_order_row(f: Fill) -> dict[str, Any]:
     """BingX's allFillOrders row; the time goes as ``time`` (ms), with ``tradeId`` and ``isMaker``,
     the fields ccxt's bingx parser reads for the time, id and role."""
     return {"symbol": f.symbol, "orderId": str(f.order_id), "tradeId": str(f.trade_id), "side": f.side,

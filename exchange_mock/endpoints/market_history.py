@@ -63,6 +63,12 @@ def _buyer_is_maker(fill: Fill) -> bool:
     return fill.side == Side.SELL
 
 
+def trade_row(fill: Fill) -> dict[str, Any]:
+    """A public trade as the trades endpoint lists it (and the trade stream pushes it)."""
+    return {"time": fill.ts_ms, "isBuyerMaker": _buyer_is_maker(fill), "price": fmt(fill.price),
+            "qty": fmt(fill.quantity), "quoteQty": fmt(fill.quantity * fill.price)}
+
+
 class MarketHistory(MarketQuotes):
     """History read from the market tape and the venue's fills."""
 
@@ -103,8 +109,7 @@ class MarketHistory(MarketQuotes):
         params.check_extra(extra)
         contract = params.symbol(symbol, self._market.contracts)
         fills = self.public_fills(contract.symbol)[-_limit(limit, 500, MAX_TRADES):]
-        return [{"time": f.ts_ms, "isBuyerMaker": _buyer_is_maker(f), "price": fmt(f.price),
-                 "qty": fmt(f.quantity), "quoteQty": fmt(f.quantity * f.price)} for f in fills]
+        return [trade_row(f) for f in fills]
 
     @endpoint
     def funding_rate_history(self, symbol: str | None = None, startTime: Any = None, endTime: Any = None,

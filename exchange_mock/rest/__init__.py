@@ -7,6 +7,9 @@ client (ccxt's ``bingx`` class, or the live execution code) trades the mock unch
     app = create_app(host, clock=lambda: time.time_ns() // 10**6, admin_token=new_token())  # an ASGI app
     uvicorn.run(app, host="127.0.0.1", **uvicorn_options())  # the parser settings the limits rely on
 
+The same app serves BingX's swap WebSocket streams at ``/swap-market`` (``streams``): market
+topics, and with a listen key the account's order and balance events.
+
 The package reads no clock itself: the caller passes one (ms since the epoch) for signature
 timestamps and rate limits, and the venue's own time moves only through ``VenueHost.advance``.
 """
@@ -24,9 +27,10 @@ from exchange_mock.rest.app import create_app
 from exchange_mock.rest.host import VenueHost
 from exchange_mock.rest.limits import Limits, uvicorn_options
 from exchange_mock.rest.ratelimit import Clock
+from exchange_mock.rest.streams import StreamSettings
 
 __all__ = [
-    "create_app", "VenueHost", "Clock", "Limits", "uvicorn_options", "TOKEN_HEADER", "new_token",
+    "create_app", "VenueHost", "Clock", "Limits", "StreamSettings", "uvicorn_options", "TOKEN_HEADER", "new_token",
     "ApiAccount", "AccountsFile", "AccountsFileError", "DEMO_ACCOUNT", "load_accounts", "load_accounts_file",
     "parse_accounts",
 ]

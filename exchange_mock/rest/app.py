@@ -20,18 +20,21 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import BaseRoute, WebSocketRoute
 from starlette.routing import Route as StarletteRoute
 
 from exchange_mock.envelope import error
 from exchange_mock.errors import Code, VenueError
 from exchange_mock.rest import admin
-from exchange_mock.rest.auth import AuthError, authenticate, signed_payload
+from exchange_mock.rest.auth import AuthError, authenticate, known_key, signed_payload
 from exchange_mock.rest.host import VenueHost
 from exchange_mock.rest.limits import Limits, LimitsMiddleware
+from exchange_mock.rest.listen_keys import ListenKeys, listen_key_routes
 from exchange_mock.rest.openapi import openapi_document
 from exchange_mock.rest.ratelimit import Clock, RateLimiter
-from exchange_mock.rest.replies import refusal, reply
+from exchange_mock.rest.replies import http_status, refusal, reply
 from exchange_mock.rest.routes import ROUTES, Call, Route
+from exchange_mock.rest.streams import STREAM_PATH, StreamEndpoint, StreamHub, StreamSettings
 
 log = logging.getLogger("exchange_mock.rest")
 
@@ -80,9 +83,13 @@ class RestApp:
             return reply(error(exc.code, exc.msg))
         now = self.clock()
         if route.private:
+            api_key = request.headers.get("x-bx-apikey")
             try:
-                caller = authenticate(request.headers.get("x-bx-apikey"), self.host.secrets, fields,
-                                      signed_payload(raw_query, raw_body), now, self.max_recv_window_ms)
+                if route.key_only and "signature" not in fields:
+                    caller = known_key(api_key, self.host.secrets)
+                else:
+                    caller = authenticate(api_key, self.host.secrets, fields, signed_payload(raw_query, raw_body),
+                                          now, self.max_recv_window_ms)
             except AuthError as exc:
                 return reply(error(exc.code, exc.msg))
             account = self.host.accounts[caller]
@@ -96,7 +103,8 @@ class RestApp:
             msg = f"Too many requests: {route.rate.count} per {route.rate.per_ms} ms for {route.bucket}"
             return reply({"code": 0, "msg": msg}, 429, headers)
         call = Call(account, fields, now)
-        return reply(self.host.run(lambda: route.handler(call)), headers=headers)
+        answer = self.host.run(lambda: route.handler(call), account if route.private else None)
+        return reply(answer, http_status(answer), headers)
 
     def endpoint(self, by_method: dict[str, Route]) -> RequestHandler:
         async def handle(request: Request) -> Response:
@@ -137,19 +145,27 @@ def _admin_route(host: VenueHost, token: str) -> StarletteRoute:
 
 
 def create_app(host: VenueHost, clock: Clock, *, admin_token: str | None = None,
-               limits: Limits = Limits()) -> Starlette:
-    """The server's ASGI app. ``clock`` (ms since the epoch) times signatures and rate limits;
-    ``admin_token`` mounts ``POST /admin/advance`` for requests that send it (``None``: not
-    mounted); ``limits`` caps request sizes and, if set, ``recvWindow``."""
+               limits: Limits = Limits(), streams: StreamSettings = StreamSettings()) -> Starlette:
+    """The server's ASGI app. ``clock`` (ms since the epoch) times signatures, rate limits and
+    listen keys; ``admin_token`` mounts ``POST /admin/advance`` for requests that send it
+    (``None``: not mounted); ``limits`` caps request sizes and, if set, ``recvWindow``;
+    ``streams`` sets the WebSocket heartbeat and caps. The app's stream hub joins the host's
+    listeners, so one host serves one app."""
     if admin_token is not None:
         admin.check_token(admin_token)
     rest = RestApp(host, clock, limits.max_recv_window_ms)
+    keys = ListenKeys()
+    table = ROUTES + listen_key_routes(keys)
     by_path: dict[str, dict[str, Route]] = {}
-    for route in ROUTES:
+    for route in table:
         by_path.setdefault(route.path, {})[route.method] = route
-    routes = [StarletteRoute(path, rest.endpoint(methods), methods=list(methods)) for path, methods in by_path.items()]
+    routes: list[BaseRoute] = [StarletteRoute(path, rest.endpoint(methods), methods=list(methods))
+                               for path, methods in by_path.items()]
     symbols = [c["symbol"] for c in host.venue.contracts()["data"]]
-    document = openapi_document(symbols, admin=admin_token is not None, limits=limits)
+    document = openapi_document(symbols, admin=admin_token is not None, limits=limits, routes=table)
+    hub = StreamHub(host, keys, clock)
+    host.listeners.append(hub)
+    routes.append(WebSocketRoute(STREAM_PATH, StreamEndpoint(hub, frozenset(symbols), streams).serve))
 
     async def openapi(request: Request) -> Response:
         return reply(document)

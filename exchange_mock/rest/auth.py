@@ -72,6 +72,16 @@ def _millis(params: Mapping[str, str], name: str) -> int | None:
     return int(value)
 
 
+def known_key(api_key: str | None, secrets: Mapping[str, str]) -> str:
+    """``api_key`` if the server knows it; ``AuthError`` 100413 otherwise. All that BingX's
+    listen-key calls check when they come without a signature."""
+    if not api_key:
+        raise AuthError(AuthCode.BAD_API_KEY, "Null apiKey")
+    if api_key not in secrets:
+        raise AuthError(AuthCode.BAD_API_KEY, "Incorrect apiKey")
+    return api_key
+
+
 def authenticate(api_key: str | None, secrets: Mapping[str, str], params: Mapping[str, str],
                  payload: bytes, now_ms: int, max_recv_window_ms: int | None = None) -> str:
     """The request's API key once every check passes; ``AuthError`` at the first that fails.
@@ -79,11 +89,7 @@ def authenticate(api_key: str | None, secrets: Mapping[str, str], params: Mappin
     Order: key (100413), signature present (100412), signature matches (100001), then
     ``recvWindow`` against the cap, if any (80014), and the timestamp (100421), which are only
     meaningful once the signature vouches for them."""
-    if not api_key:
-        raise AuthError(AuthCode.BAD_API_KEY, "Null apiKey")
-    secret = secrets.get(api_key)
-    if secret is None:
-        raise AuthError(AuthCode.BAD_API_KEY, "Incorrect apiKey")
+    secret = secrets[known_key(api_key, secrets)]
     given = params.get("signature", "")
     if not given:
         raise AuthError(AuthCode.NULL_SIGNATURE, "Null signature")

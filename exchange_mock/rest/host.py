@@ -4,11 +4,14 @@ The venue is single-threaded by design. A server touches it from its request han
 price driver (a scan replay thread, or the admin endpoint), so every call goes through ``run`` or
 ``advance``, which hold one lock. Each API key gets its own account on the shared venue core:
 same clock, prices and rules, separate orders, positions and ledger.
+
+Listeners (the WebSocket streams) hear of every change, under the same lock: ``after_call``
+once a request of an account was answered, ``after_step`` once the venue moved.
 """
 from __future__ import annotations
 
 import threading
-from typing import Callable, Iterable, Mapping, TypeVar
+from typing import Callable, Iterable, Mapping, Protocol, TypeVar
 
 from exchange_mock.events import VenueEvent
 from exchange_mock.rest.accounts import ApiAccount
@@ -19,6 +22,14 @@ T = TypeVar("T")
 #: Venue account names are the API keys under this prefix, so that no key can collide with the
 #: venue's own default account.
 ACCOUNT_PREFIX = "api:"
+
+
+class VenueListener(Protocol):
+    def after_call(self, account: AccountApi) -> None:
+        """A request of ``account`` was answered (it may have placed, cancelled or filled orders)."""
+
+    def after_step(self) -> None:
+        """The venue moved to a new time and prices."""
 
 
 class VenueHost:
@@ -33,10 +44,16 @@ class VenueHost:
             self.accounts[spec.api_key] = venue.open_account(ACCOUNT_PREFIX + spec.api_key, spec.initial_balance)
         self.prices: Mapping[str, float] = {}
         self.marks: Mapping[str, float] | None = None
+        self.listeners: list[VenueListener] = []
 
-    def run(self, fn: Callable[[], T]) -> T:
+    def run(self, fn: Callable[[], T], account: AccountApi | None = None) -> T:
+        """``fn`` under the lock; with ``account``, the listeners then hear that it was served."""
         with self._lock:
-            return fn()
+            result = fn()
+            if account is not None:
+                for listener in self.listeners:
+                    listener.after_call(account)
+            return result
 
     def advance(self, ts_ms: int, prices: Mapping[str, float], marks: Mapping[str, float] | None = None,
                 *, merge: bool = False) -> list[VenueEvent]:
@@ -50,4 +67,6 @@ class VenueHost:
                     marks = {**(self.marks or {}), **(marks or {})}
             events = self.venue.advance(ts_ms, prices, marks)
             self.prices, self.marks = prices, marks
+            for listener in self.listeners:
+                listener.after_step()
             return events

@@ -62,10 +62,16 @@ class Limits:
                              f"{self.max_recv_window_ms}")
 
 
+#: The largest WebSocket message a client may send (a subscription is under 200 bytes); uvicorn
+#: closes the connection (1009) past it instead of buffering up to its 16 MiB default.
+WS_MAX_BYTES = 65_536
+
+
 def uvicorn_options() -> dict[str, Any]:
     """uvicorn settings the limits rely on: its h11 parser (uvicorn would pick httptools when
-    installed, to which this cap does not apply), with the head cap above the app's limits."""
-    return {"http": "h11", "h11_max_incomplete_event_size": HEAD_CAP_BYTES}
+    installed, to which this cap does not apply), with the head cap above the app's limits, and
+    the WebSocket message cap."""
+    return {"http": "h11", "h11_max_incomplete_event_size": HEAD_CAP_BYTES, "ws_max_size": WS_MAX_BYTES}
 
 
 def _declared_length(headers: list[tuple[bytes, bytes]]) -> int | None:

@@ -26,7 +26,19 @@ _TRANSPORT = (
     Param("recvWindow", "integer"),
     Param("signature", required=True),
 )
+_KEY_ONLY = tuple(Param(p.name, p.kind) for p in _TRANSPORT)  # a signature is checked if sent
 _TOO_LARGE = {"413": _REPLY, "414": _REPLY, "431": _REPLY}
+_STREAMS = (
+    "WebSocket streams (not describable in OpenAPI 3.0): ws://<host>/swap-market, BingX's swap stream. "
+    "Frames are binary, gzip of the JSON text; the server sends Ping (gzipped) and expects Pong. Send "
+    '{"id", "reqType": "sub"|"unsub", "dataType"} with dataType <SYMBOL>@ticker, <SYMBOL>@trade, '
+    "<SYMBOL>@kline_<interval> (the klines endpoint's intervals) or <SYMBOL>@depth<5|10|20|50|100>[@<ms>ms]; "
+    'the ack is {"id", "code": 0, "msg": ""}, a bad request is answered code 80014. Pushes follow every '
+    "venue step and every request that fills an order; their numbers are the REST endpoints' at that step. "
+    "ws://<host>/swap-market?listenKey=<key> (a key from POST /openApi/user/auth/userDataStream) also "
+    "pushes the account's ORDER_TRADE_UPDATE and ACCOUNT_UPDATE events, unsubscribed; a bad or expired key "
+    "is answered code 100413 and closed (1008). Event times E are the venue's market time."
+)
 
 
 def _describe(limits: Limits) -> str:
@@ -35,7 +47,7 @@ def _describe(limits: Limits) -> str:
            "exceeding one, so this server answers invalid parameter)")
     return (f"Request limits: body {limits.max_body_bytes} bytes (HTTP 413), request target (path and query string) "
             f"{limits.max_target_bytes} bytes (HTTP 414), headers {limits.max_header_bytes} bytes (HTTP 431), each "
-            f"answered in the envelope with the HTTP status as its code. recvWindow: {cap}.")
+            f"answered in the envelope with the HTTP status as its code. recvWindow: {cap}. {_STREAMS}")
 
 
 def _schema(param: Param, symbols: tuple[str, ...]) -> dict[str, Any]:
@@ -60,7 +72,7 @@ def _parameter(param: Param, symbols: tuple[str, ...], limits: Limits) -> dict[s
 
 
 def _operation(route: Route, symbols: tuple[str, ...], limits: Limits) -> dict[str, Any]:
-    transport = _TRANSPORT if route.private else (Param("timestamp", "integer"),)
+    transport = (_KEY_ONLY if route.key_only else _TRANSPORT) if route.private else (Param("timestamp", "integer"),)
     rate = route.rate
     op: dict[str, Any] = {
         "operationId": route.name,
@@ -69,7 +81,7 @@ def _operation(route: Route, symbols: tuple[str, ...], limits: Limits) -> dict[s
                        + ("per API key." if route.private else "per IP, shared by all market-data endpoints.")
                        + (f" {route.note}" if route.note else ""),
         "parameters": [_parameter(p, symbols, limits) for p in route.params + transport],
-        "responses": {"200": _REPLY, "429": _REPLY, **_TOO_LARGE},
+        "responses": {"200": _REPLY, "429": _REPLY, **_TOO_LARGE, **({"404": _REPLY} if route.key_only else {})},
     }
     if route.private:
         op["security"] = [{"apiKey": []}]
@@ -93,10 +105,12 @@ def _admin() -> dict[str, Any]:
     }}
 
 
-def openapi_document(symbols: Iterable[str], *, admin: bool = False, limits: Limits = Limits()) -> dict[str, Any]:
+def openapi_document(symbols: Iterable[str], *, admin: bool = False, limits: Limits = Limits(),
+                     routes: Iterable[Route] = ROUTES) -> dict[str, Any]:
+    """The document for ``routes`` (the server's table: ``ROUTES`` and the listen-key calls)."""
     listed = tuple(symbols)
     paths: dict[str, dict[str, Any]] = {}
-    for route in ROUTES:
+    for route in routes:
         paths.setdefault(route.path, {})[route.method.lower()] = _operation(route, listed, limits)
     schemes = {"apiKey": {"type": "apiKey", "in": "header", "name": "X-BX-APIKEY"}}
     if admin:

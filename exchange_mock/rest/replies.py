@@ -21,6 +21,14 @@ def reply(payload: dict[str, Any], status: int = 200, headers: dict[str, str] | 
     return Response(body, status_code=status, headers=headers, media_type="application/json")
 
 
+def http_status(payload: dict[str, Any]) -> int:
+    """The HTTP status of an endpoint's answer: 200, or the code itself when the code is an HTTP
+    status (the listen-key calls answer 404 for an unknown key, as BingX documents). Venue codes
+    are five and six digits, so they never collide."""
+    code = payload.get("code")
+    return code if isinstance(code, int) and 400 <= code < 600 else 200
+
+
 def refusal(status: int, msg: str, headers: dict[str, str] | None = None) -> Response:
     """An HTTP-level refusal: the status is both the HTTP status and the envelope's code."""
     return reply(error(status, msg), status, headers)

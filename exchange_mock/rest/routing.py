@@ -56,6 +56,8 @@ class Route:
     private: bool = True
     params: tuple[Param, ...] = ()
     note: str = ""  # what the OpenAPI description adds: where a shape follows ccxt, what is synthetic
+    #: Private, but the API key alone opens it (BingX's listen-key calls); a signature, if sent, is checked.
+    key_only: bool = False
 
     @property
     def bucket(self) -> str:

@@ -22,6 +22,7 @@ with warnings.catch_warnings():  # starlette suggests httpx2 for its test client
 from exchange_mock import Venue, VenueConfig
 from exchange_mock.rest import TOKEN_HEADER, ApiAccount, Limits, VenueHost, create_app, uvicorn_options
 from exchange_mock.rest.auth import sign
+from exchange_mock.rest.streams import StreamSettings
 
 ALICE = ApiAccount(api_key="alice-key", secret="alice-secret", initial_balance=10000)
 BOB = ApiAccount(api_key="bob-key", secret="bob-secret", initial_balance=5000)
@@ -62,13 +63,13 @@ def make_host(*accounts: ApiAccount, seed: int = 7) -> VenueHost:
 
 @contextmanager
 def live_server(host: VenueHost, clock: TestClock, *, admin_token: str | None = ADMIN_TOKEN,
-                limits: Limits = Limits()) -> Iterator[str]:
+                limits: Limits = Limits(), streams: StreamSettings = StreamSettings()) -> Iterator[str]:
     """uvicorn on a free loopback port in a thread, with the parser settings ``venue serve``
     uses; yields the base URL, stops on exit."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    app = create_app(host, clock, admin_token=admin_token, limits=limits)
+    app = create_app(host, clock, admin_token=admin_token, limits=limits, streams=streams)
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", **uvicorn_options()))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()

@@ -8,6 +8,7 @@ import pytest
 from rest_kit import ADMIN, ALICE, BOB, START_MS, InProcess, make_host
 
 from exchange_mock.rest.auth import sign
+from exchange_mock.rest.listen_keys import ListenKeys, listen_key_routes
 from exchange_mock.rest.routes import ROUTES
 
 ORDER = "/openApi/swap/v2/trade/order"
@@ -112,7 +113,11 @@ def test_admin_is_off_unless_enabled() -> None:
 def test_the_openapi_document_lists_every_route(app: InProcess) -> None:
     doc = app.client.get("/openapi.json").json()
     listed = {(method.upper(), path) for path, ops in doc["paths"].items() for method in ops}
-    assert listed == {(r.method, r.path) for r in ROUTES} | {("POST", "/admin/advance")}
+    served = ROUTES + listen_key_routes(ListenKeys())
+    assert listed == {(r.method, r.path) for r in served} | {("POST", "/admin/advance")}
+    listen_key = doc["paths"]["/openApi/user/auth/userDataStream"]["post"]
+    assert not any(p["required"] for p in listen_key["parameters"])  # the key header alone opens it
+    assert "/swap-market" in doc["info"]["description"] and "listenKey" in doc["info"]["description"]
     balance = doc["paths"]["/openApi/swap/v3/user/balance"]["get"]
     assert balance["security"] == [{"apiKey": []}]
     assert {p["name"] for p in balance["parameters"]} == {"timestamp", "recvWindow", "signature"}
