@@ -347,7 +347,8 @@ class Account:
     # ----------------------------------------------------------------- time passing
 
     def on_prices(self, prices: Mapping[str, float], marks: Mapping[str, float]) -> None:
-        """Fill crossed resting orders, then liquidate what must be; exact work only on a hit."""
+        """Fill crossed resting orders, liquidate what must be, then trigger the conditional orders
+        the prices reached (and liquidate again after their fills); exact work only on a hit."""
         if self._dirty:
             self._rebuild_watch()
         fill_hit, liq_hit = watch_hits(self._watch, prices, marks)
@@ -357,9 +358,9 @@ class Account:
         with localcontext(EXACT):
             if fill_hit:
                 match_resting(self)
-            if self.conditional:
-                fire_due(self)
             if liq_hit or self._dirty:
+                liquidate_due(self)  # first: a price past a position's liquidation liquidates it
+            if self.conditional and fire_due(self):
                 liquidate_due(self)
 
     def _rebuild_watch(self) -> None:

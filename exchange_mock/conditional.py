@@ -41,10 +41,11 @@ class StopAccount(OrderContext, Protocol):
     def end_order(self, order: Order, status: OrderStatus, reason: str, *, notify: bool = True) -> None: ...
 
 
-def fire_due(acct: StopAccount) -> None:
+def fire_due(acct: StopAccount) -> bool:
     """Trigger every pending order whose watched price reached its level, oldest first (an
-    earlier trigger's fill may end a later one, which is then skipped)."""
+    earlier trigger's fill may end a later one, which is then skipped); whether any did."""
     market = acct.market
+    fired = False
     for order in list(acct.conditional.values()):
         if not order.is_pending:
             continue
@@ -52,6 +53,8 @@ def fire_due(acct: StopAccount) -> None:
         price = watched_price(market, contract, order.stop.working_type)  # type: ignore[union-attr]
         if price is not None and order.stop.observe(price):  # type: ignore[union-attr]
             _trigger(acct, order, contract)
+            fired = True
+    return fired
 
 
 def _trigger(acct: StopAccount, order: Order, contract: Contract) -> None:
