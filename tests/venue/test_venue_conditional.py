@@ -301,3 +301,24 @@ def test_a_stop_that_would_trigger_at_once_is_refused(short_half, side, order_ty
 def test_bad_conditional_fields_get_bingx_codes(short_half, fields, code):
     reply = short_half.place_order(symbol=BTC, side="BUY", positionSide="BOTH", **fields)
     assert reply["code"] == code, reply
+
+
+def test_the_dead_mans_switch_cancels_pending_conditional_orders(short_half):
+    v = short_half
+    stop = conditional(v, "BUY", "STOP_MARKET", stopPrice="61200", closePosition="true")
+    assert v.cancel_all_after(type="ACTIVATE", timeOut="10")["code"] == 0
+    (ended,) = step(v, 10, 60000.0)  # the switch expires at T0 + 10 s, before the step's prices
+    assert (ended.order_id, ended.status, ended.reason) == (stop["orderId"], "CANCELLED", "cancelAllAfter timeout")
+    assert step(v, 11, 61300.0) == [] and position_qty(v) == D("-0.5")
+
+
+def test_a_liquidation_cancels_the_pending_stop_of_its_symbol():
+    v = venue()
+    assert v.set_leverage(symbol=BTC, side="BOTH", leverage=50)["code"] == 0
+    market(v, "SELL", "0.5")  # 50x: liquidated about 1.6 % up, before a 5 % stop
+    stop = conditional(v, "BUY", "STOP_MARKET", stopPrice="63000", closePosition="true")
+    cancelled, forced, liquidation = step(v, 1, 61500.0)
+    assert (cancelled.kind, cancelled.order_id, cancelled.reason) == ("ORDER", stop["orderId"], "liquidation")
+    assert (forced.kind, forced.liquidity, liquidation.kind) == ("FILL", "LIQUIDATION", "LIQUIDATION")
+    assert order(v, stop["orderId"])["status"] == "CANCELLED" and position_qty(v) == 0
+    assert v.reconcile().ok
