@@ -322,3 +322,20 @@ def test_a_liquidation_cancels_the_pending_stop_of_its_symbol():
     assert (forced.kind, forced.liquidity, liquidation.kind) == ("FILL", "LIQUIDATION", "LIQUIDATION")
     assert order(v, stop["orderId"])["status"] == "CANCELLED" and position_qty(v) == 0
     assert v.reconcile().ok
+
+
+def test_hedge_mode_stop_loss_closes_the_short_side_only():
+    v = venue()
+    assert v.set_position_mode(dualSidePosition="true")["code"] == 0
+    long_leg = v.place_order(symbol=BTC, side="BUY", positionSide="LONG", type="MARKET", quantity="0.1")
+    assert long_leg["code"] == 0  # at the ask 60006.0
+    short = v.place_order(symbol=BTC, side="SELL", positionSide="SHORT", type="MARKET", quantity="0.2",
+                          stopLoss={"type": "STOP_MARKET", "stopPrice": "61200"})
+    assert short["code"] == 0  # at the bid 59994.0
+    [sl] = [o for o in v.open_orders()["data"]["orders"] if o["type"] == "STOP_MARKET"]
+    assert (sl["side"], sl["positionSide"], sl["reduceOnly"], sl["origQty"]) == ("BUY", "SHORT", False, "0.2000")
+    (fill,) = step(v, 1, 61200.0)
+    # buys back the short at ceil(61206.12) = 61206.2: PnL (59994 - 61206.2) * 0.2 = -242.44; the long stays
+    assert (fill.position_side, fill.price, fill.realized_pnl) == ("SHORT", D("61206.2"), D("-242.44"))
+    assert (BTC, "SHORT") not in v._account.positions and v._account.positions[(BTC, "LONG")].qty == D("0.1")
+    assert v.reconcile().ok
