@@ -3,7 +3,8 @@ steps that change it.
 
 The rules live in their own modules and read the account's data: order validation in
 ``order_checks``, margin arithmetic in ``margin``, liquidation rules in ``risk`` (and the run
-that applies them in ``liquidator``), the resting and liquidation triggers in ``watch``, the
+that applies them in ``liquidator``), the resting and liquidation triggers in ``watch``, conditional
+orders in ``conditional`` (and their placement rules in ``stop_checks``), funding in ``settlement``, the
 single-slot record in ``violations`` and the books' audit in ``audit``. The account orchestrates: it places and ends orders, applies fills, books money,
 settles funding, and runs matching and liquidation when prices move. Every step that could move
 a trigger marks the watch dirty, so it is rebuilt before the next price check.
@@ -11,11 +12,11 @@ a trigger marks the watch dirty, so it is rebuilt before the next price check.
 from __future__ import annotations
 
 from decimal import Decimal, localcontext
-from functools import partial
 from typing import Mapping
 
 from exchange_mock import margin, risk
 from exchange_mock.book import RestingBook
+from exchange_mock.conditional import expire_closing, fire_due, protect, stop_watch
 from exchange_mock.contracts import Contract
 from exchange_mock.core import VenueCore
 from exchange_mock.enums import (
@@ -27,13 +28,14 @@ from exchange_mock.enums import (
     TimeInForce,
 )
 from exchange_mock.errors import Code, VenueError, bad_request
-from exchange_mock.events import Fill, FundingSettlement, OrderEnded, VenueEvent
+from exchange_mock.events import Fill, OrderEnded, VenueEvent
 from exchange_mock.ledger import Ledger, LedgerEntry
 from exchange_mock.liquidator import liquidate_due
 from exchange_mock.money import EXACT, ZERO
 from exchange_mock.order_checks import OrderPlan, OrderRequest, validate
 from exchange_mock.orders import Order
 from exchange_mock.positions import Position
+from exchange_mock.resting_fills import match_resting
 from exchange_mock.settings import AccountSettings
 from exchange_mock.violations import Violation, slot_violation
 from exchange_mock.watch import Trigger, build_watch, watch_hits
@@ -51,6 +53,7 @@ class Account:
         self.orders: dict[int, Order] = {}
         self.open_orders: dict[int, Order] = {}
         self.resting = RestingBook()
+        self.conditional: dict[int, Order] = {}  # pending conditional orders, in id order
         self.positions: dict[tuple[str, str], Position] = {}
         self.fills: list[Fill] = []
         self.events: list[VenueEvent] = []
@@ -61,6 +64,7 @@ class Account:
         self.cancel_after_ms: int | None = None  # the dead man's switch (cancelAllAfter): market time
         self._watch: list[Trigger] = []
         self._watch_all_cross = False
+        self._watch_trailing = False
         self._dirty = True
 
     # ----------------------------------------------------------------- settings
@@ -171,27 +175,52 @@ class Account:
             leverage=plan.leverage,
             time=ts,
             update_time=ts,
+            stop=plan.stop,
+            attached=req.attached,
         )
         if dry_run:
+            return order
+        if plan.stop is not None:
+            self.queue(order)
             return order
         self.orders[order.order_id] = order
         if order.client_order_id:
             self.client_ids[order.client_order_id] = order.order_id
-        self._on_arrival(order, req.contract, plan)
+        self.execute(order, req.contract, plan)
+        return order
+
+    def execute(self, order: Order, contract: Contract, plan: OrderPlan) -> None:
+        """Trade ``order`` on arrival (placed, or a conditional order triggered) and rest what may."""
+        self._on_arrival(order, contract, plan)
         if order.is_working:
             self.open_orders[order.order_id] = order
             self.resting.add(order)
             self._dirty = True
         self.refresh_active(order.symbol)
-        return order
+
+    def queue(self, order: Order) -> None:
+        """Book a conditional order to wait for its trigger."""
+        self.orders[order.order_id] = order
+        if order.client_order_id:
+            self.client_ids[order.client_order_id] = order.order_id
+        self.open_orders[order.order_id] = order
+        self.conditional[order.order_id] = order
+        self._dirty = True
+        self.refresh_active(order.symbol)
+
+    def unqueue(self, order: Order) -> None:
+        """A conditional order triggered: out of the open-list until it executes."""
+        del self.open_orders[order.order_id]
+        del self.conditional[order.order_id]
+        self._dirty = True
 
     def _on_arrival(self, order: Order, contract: Contract, plan: OrderPlan) -> None:
         """Take what the quote allows: market orders fully or expire the rest; limits by their TIF."""
         matcher = self.market.matcher
         d = order.direction
-        if order.type == OrderType.MARKET:
+        if order.executes_as == OrderType.MARKET:
             qty = matcher.fill_quantity(contract, order.remaining, taker=True)
-            self._fill(order, contract, qty, matcher.taker_price(contract, d, qty, plan.bid, plan.ask), Liquidity.TAKER)
+            self.apply_fill(order, contract, qty, matcher.taker_price(contract, d, qty, plan.bid, plan.ask), Liquidity.TAKER)
             if order.is_working:
                 order.end(OrderStatus.EXPIRED, self.market.ts_ms, "market order remainder")
             return
@@ -206,7 +235,7 @@ class Account:
             order.end(OrderStatus.EXPIRED, self.market.ts_ms, "FOK order not fully fillable")
             return
         price = matcher.taker_price(contract, d, qty, plan.bid, plan.ask, order.price)
-        self._fill(order, contract, qty, price, Liquidity.TAKER)
+        self.apply_fill(order, contract, qty, price, Liquidity.TAKER)
         if tif == TimeInForce.IOC and order.is_working:
             order.end(OrderStatus.EXPIRED, self.market.ts_ms, "IOC remainder")
 
@@ -231,16 +260,17 @@ class Account:
 
     def end_order(self, order: Order, status: OrderStatus, reason: str, *, notify: bool = True) -> None:
         order.end(status, self.market.ts_ms, reason)
-        self._unrest(order)
+        self.unrest(order)
         self.refresh_active(order.symbol)
         if notify:
             self.events.append(OrderEnded(self.key, self.market.ts_ms, order.symbol, order.order_id,
                                           order.client_order_id, status, reason))
 
-    def _unrest(self, order: Order) -> None:
+    def unrest(self, order: Order) -> None:
         """Take an order that stopped working out of the open-list and the book together."""
         del self.open_orders[order.order_id]
-        self.resting.remove(order)
+        if self.conditional.pop(order.order_id, None) is None:
+            self.resting.remove(order)
         self._dirty = True
 
     def invalidate_watch(self) -> None:
@@ -248,7 +278,8 @@ class Account:
         self._dirty = True
 
     def refresh_active(self, symbol: str) -> None:
-        busy = any((symbol, side) in self.positions for side in _POSITION_SIDES) or self.resting.holds(symbol)
+        busy = any((symbol, side) in self.positions for side in _POSITION_SIDES) or self.resting.holds(symbol) \
+            or any(o.symbol == symbol for o in self.conditional.values())
         if busy:
             self.active[symbol] = None
         else:
@@ -269,7 +300,7 @@ class Account:
         self.ledger.deposit(self.market.ts_ms, amount)
         self._dirty = True
 
-    def _fill(self, order: Order, contract: Contract, qty: Decimal, price: Decimal, liquidity: Liquidity) -> None:
+    def apply_fill(self, order: Order, contract: Contract, qty: Decimal, price: Decimal, liquidity: Liquidity) -> None:
         """Apply one execution: position, fee and PnL entries, order, single-slot record, fill event."""
         ts = self.market.ts_ms
         key = (order.symbol, order.position_side)
@@ -298,6 +329,10 @@ class Account:
             self._record_slot(pos)
         self.record_fill(Fill(self.key, ts, order.symbol, order.order_id, order.client_order_id, trade_id, order.side,
                                order.position_side, qty, price, fee, effect.realized, liquidity, order.status, pos.qty))
+        if not pos.qty or effect.flipped:
+            expire_closing(self, *key)
+        if order.attached:
+            protect(self, order)
 
     def record_fill(self, fill: Fill) -> None:
         self.fills.append(fill)
@@ -311,92 +346,33 @@ class Account:
 
     # ----------------------------------------------------------------- time passing
 
-    def settle_funding(self, settle_ts: int) -> None:
-        """Book funding for every open position at the settlement ``settle_ts``, at the mark:
-        isolated from the position margin, cross from the balance. Only the symbols whose funding
-        interval ``settle_ts`` is a multiple of settle then."""
-        funding = self.market.funding
-        for pos in list(self.positions.values()):
-            if not funding.settles(pos.symbol, settle_ts):
-                continue
-            mark = self.mark_of(pos)
-            rate = funding.rate_at(pos.symbol, settle_ts)
-            amount = -pos.qty * mark * rate
-            if not amount:
-                continue
-            tran_id = self.book(IncomeType.FUNDING_FEE, pos.symbol, amount, ts_ms=settle_ts)
-            if pos.isolated:
-                pos.margin += amount
-            self.events.append(FundingSettlement(self.key, settle_ts, pos.symbol, pos.position_side, pos.qty,
-                                                 mark, rate, amount, tran_id))
-            self._dirty = True
-
     def on_prices(self, prices: Mapping[str, float], marks: Mapping[str, float]) -> None:
-        """Fill crossed resting orders, then liquidate what must be; exact work only on a hit."""
+        """Fill crossed resting orders, liquidate what must be, then trigger the conditional orders
+        the prices reached (and liquidate again after their fills); exact work only on a hit."""
         if self._dirty:
             self._rebuild_watch()
         fill_hit, liq_hit = watch_hits(self._watch, prices, marks)
         liq_hit = liq_hit or self._watch_all_cross
-        if not (fill_hit or liq_hit):
-            return
+        if not (fill_hit or liq_hit or self._watch_trailing):
+            return  # a pending conditional's level is folded into the same bounds
         with localcontext(EXACT):
             if fill_hit:
-                self._match_resting()
-                liq_hit = liq_hit or self._dirty
-            if liq_hit:
+                match_resting(self)
+            if liq_hit or self._dirty:
+                liquidate_due(self)  # first: a price past a position's liquidation liquidates it
+            if self.conditional and fire_due(self):
                 liquidate_due(self)
 
     def _rebuild_watch(self) -> None:
         with localcontext(EXACT):
-            self._watch, self._watch_all_cross = build_watch(
+            watch, self._watch_all_cross = build_watch(
                 self.active, self.resting, self.positions.values(), self.market.contracts,
                 self.market.matcher, self.liquidation_price)
+            self._watch, self._watch_trailing = stop_watch(watch, self.conditional.values(), self.market.contracts)
             self._dirty = False
 
     def settled_watch(self) -> tuple[list[Trigger], bool] | None:
         """The triggers ``on_prices`` tests, as built on the last prices (None: something changed
         since, and the next ``on_prices`` rebuilds them): prices and marks on the quiet side of
         every trigger change nothing at this account."""
-        return None if self._dirty else (self._watch, self._watch_all_cross)
-
-    def _match_resting(self) -> None:
-        """Give every resting order the current quote crosses one fill, as a maker at its price.
-
-        Orders fill in price-time priority: symbol by symbol (sorted), buys then sells, each side
-        best price first and, at one price, oldest first; only the crossed prefix of each side is
-        visited. The order matters: each fill moves the margin the next one is checked against."""
-        market = self.market
-        matcher = market.matcher
-        for symbol in self.resting.symbols():
-            contract = market.contracts[symbol]
-            last = market.last_price(contract)
-            if last is None:
-                continue
-            bid, ask = matcher.quote(contract, last)
-            crosses = partial(matcher.resting_crossed, bid=bid, ask=ask)
-            for d in (1, -1):
-                for order in self.resting.crossed(symbol, d, crosses):
-                    self._fill_resting(order, contract)
-
-    def _fill_resting(self, order: Order, contract: Contract) -> None:
-        """One maker fill, unless nothing is left to reduce or the margin is gone (then it expires)."""
-        qty = self.market.matcher.fill_quantity(contract, order.remaining, taker=False)
-        d = order.direction
-        if order.reduce_only or self.settings.hedge_closes(order.position_side, d):
-            qty = min(qty, margin.closable(self.positions, order.symbol, order.position_side, d))
-            if not qty:
-                self.end_order(order, OrderStatus.EXPIRED, "nothing left to reduce")
-                return
-        else:
-            opening = qty
-            if not self.dual_side:
-                opening = max(ZERO, qty - margin.closable(self.positions, order.symbol, PositionSide.BOTH, d))
-            if opening and margin.order_margin(self.market.matcher, contract, opening, order.price,
-                                               self.leverage(contract, d), order.time_in_force == TimeInForce.POST_ONLY
-                                               ) > self.available(exclude=order):
-                self.end_order(order, OrderStatus.EXPIRED, "insufficient margin at fill")
-                return
-        self._fill(order, contract, qty, order.price, Liquidity.MAKER)
-        if not order.is_working:
-            self._unrest(order)
-        self.refresh_active(order.symbol)
+        return None if self._dirty else (self._watch, self._watch_all_cross or self._watch_trailing)

@@ -2,7 +2,8 @@
 
 Positions equal the signed sum of their fills; orders equal the sum of theirs, within their
 quantity; every order is in exactly one state and working exactly when listed as open; the resting
-book holds exactly the open orders; fees, PnL and funding on the fills and events equal the
+book holds exactly the open orders that are not conditional orders waiting for their trigger, and
+the conditional book exactly those; fees, PnL and funding on the fills and events equal the
 ledger's; wallet = deposits + entries; the insurance fund = its entries. Everything is recomputed
 from the records under the exact context, so a rounding anywhere shows up as a problem.
 """
@@ -26,6 +27,7 @@ class Books(Protocol):
     orders: Mapping[int, Order]
     open_orders: Mapping[int, Order]
     resting: RestingBook
+    conditional: Mapping[int, Order]
     positions: Mapping[tuple[str, str], Position]
     fills: Sequence[Fill]
     events: Sequence[VenueEvent]
@@ -77,7 +79,10 @@ class RunningAudit:
         self._fold(books)
         problems = self._position_problems(books.positions)
         problems += self._order_problems(books.open_orders)
-        problems += books.resting.mismatches(books.open_orders)
+        problems += books.resting.mismatches({k: o for k, o in books.open_orders.items() if not o.is_pending})
+        pending = sorted(k for k, o in books.open_orders.items() if o.is_pending)
+        if pending != sorted(books.conditional):
+            problems.append(f"pending conditional orders {pending} but the conditional book holds {sorted(books.conditional)}")
         problems += self._money_problems()
         return dict(self._per_type), problems
 

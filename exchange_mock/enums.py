@@ -29,8 +29,27 @@ class PositionSide(StrEnum):
 
 
 class OrderType(StrEnum):
+    """Every type but LIMIT and MARKET is conditional: it waits for its trigger, then executes as
+    the market or limit order ``EXECUTES_AS`` names."""
+
     LIMIT = "LIMIT"
     MARKET = "MARKET"
+    STOP_MARKET = "STOP_MARKET"
+    TAKE_PROFIT_MARKET = "TAKE_PROFIT_MARKET"
+    STOP = "STOP"
+    TAKE_PROFIT = "TAKE_PROFIT"
+    TRIGGER_LIMIT = "TRIGGER_LIMIT"
+    TRIGGER_MARKET = "TRIGGER_MARKET"
+    TRAILING_STOP_MARKET = "TRAILING_STOP_MARKET"
+
+
+class WorkingType(StrEnum):
+    """The price a conditional order's trigger watches: the mark (default) or the last trade
+    (CONTRACT_PRICE). The venue has no separate index, so INDEX_PRICE watches the mark."""
+
+    MARK_PRICE = "MARK_PRICE"
+    CONTRACT_PRICE = "CONTRACT_PRICE"
+    INDEX_PRICE = "INDEX_PRICE"
 
 
 class TimeInForce(StrEnum):
@@ -86,7 +105,7 @@ class ViolationKind(StrEnum):
 
 # Marks the ledger entries and the order of a forced close (``info`` and ``orderType``).
 LIQUIDATION_MARK = "LIQUIDATION"
-WORKING_TYPE = "MARK_PRICE"
+WORKING_TYPE = WorkingType.MARK_PRICE
 
 # What the endpoints accept, in the order BingX documents them.
 SIDES = tuple(Side)
@@ -97,6 +116,19 @@ MARGIN_TYPES = (*MarginType, "SEPARATE_ISOLATED")
 INCOME_TYPES = tuple(IncomeType)
 STATES = tuple(OrderStatus)
 WORKING = (OrderStatus.NEW, OrderStatus.PARTIALLY_FILLED)
-# Known to BingX, refused by this venue with 109400 rather than as unknown values.
-UNSUPPORTED_ORDER_TYPES = ("STOP_MARKET", "TAKE_PROFIT_MARKET", "STOP", "TAKE_PROFIT", "TRIGGER_LIMIT",
-                           "TRIGGER_MARKET", "TRAILING_STOP_MARKET", "TRAILING_TP_SL")
+WORKING_TYPES = tuple(WorkingType)
+#: What each order type executes as once triggered (LIMIT and MARKET: at once).
+EXECUTES_AS: dict[OrderType, OrderType] = {
+    OrderType.LIMIT: OrderType.LIMIT,
+    OrderType.MARKET: OrderType.MARKET,
+    OrderType.STOP_MARKET: OrderType.MARKET,
+    OrderType.TAKE_PROFIT_MARKET: OrderType.MARKET,
+    OrderType.STOP: OrderType.LIMIT,
+    OrderType.TAKE_PROFIT: OrderType.LIMIT,
+    OrderType.TRIGGER_LIMIT: OrderType.LIMIT,
+    OrderType.TRIGGER_MARKET: OrderType.MARKET,
+    OrderType.TRAILING_STOP_MARKET: OrderType.MARKET,
+}
+# Known to BingX, refused by this venue with 109400 rather than as unknown values: the reference
+# lists TRAILING_TP_SL but not what it does.
+UNSUPPORTED_ORDER_TYPES = ("TRAILING_TP_SL",)

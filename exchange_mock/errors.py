@@ -27,6 +27,9 @@ class Code(IntEnum):
     POSITION_MODE_LOCKED = 109401
     SYMBOL_NOT_EXIST = 109425
     PARAMETER_REQUIREMENT = 110400
+    STOP_LOSS_PRICE_SIDE = 110411
+    TAKE_PROFIT_PRICE_SIDE = 110412
+    TRIGGER_PRICE_SIDE = 110413
     ORDER_SYSTEM_BUSY = 110500
     RATE_LIMITED = 100410
     INTERNAL_ERROR = 100500
@@ -51,6 +54,10 @@ _MESSAGES: dict[Code, str] = {
     Code.POSITION_MODE_LOCKED: "user has pending orders or position, position mode cannot be changed",
     Code.SYMBOL_NOT_EXIST: "{symbol} not exist, please verify it",
     Code.PARAMETER_REQUIREMENT: "parameters don't meet requirement: {detail}",
+    # a stop on the wrong side of the price it watches would trigger at once: refused
+    Code.STOP_LOSS_PRICE_SIDE: "the stop-loss stopPrice {detail}",
+    Code.TAKE_PROFIT_PRICE_SIDE: "the take-profit stopPrice {detail}",
+    Code.TRIGGER_PRICE_SIDE: "the trigger stopPrice {detail}",
     # answered by an overloaded venue, never by this mock's rules (fault injection uses them)
     Code.ORDER_SYSTEM_BUSY: "order system busy",
     Code.RATE_LIMITED: "rate limit exceeded",

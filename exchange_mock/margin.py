@@ -6,6 +6,7 @@ All in USDT:
   fee (``order_margin``), so that paying the fee can never make the available margin negative;
 - working orders freeze that margin for their opening part (``frozen_margin``); in one-way mode an
   order first uses up the opposite position it would close, orders taken in the open-list's order;
+  a conditional order waiting for its trigger freezes nothing (its margin is checked at trigger);
 - ``margin_balance`` = wallet - isolated margins - frozen + cross unrealized PnL: what backs the
   cross positions (BingX's cross-risk denominator);
 - ``available`` = margin_balance - cross initial margin: what a new order may use.
@@ -40,7 +41,8 @@ def closable_after_orders(positions: Positions, open_orders: Iterable[Order], sy
     """One-way: what a new order could still close after the working orders ahead of it."""
     left = closable(positions, symbol, PositionSide.BOTH, direction)
     for order in open_orders:
-        if left and order.symbol == symbol and order.direction == direction and not order.reduce_only:
+        if left and order.symbol == symbol and order.direction == direction and not order.reduce_only \
+                and not order.is_pending:
             left -= min(left, order.remaining)
     return left
 
@@ -58,7 +60,7 @@ def frozen_margin(open_orders: Iterable[Order], positions: Positions, settings: 
     total = ZERO
     closable_left: dict[tuple[str, int], Decimal] = {}
     for order in open_orders:
-        if order is exclude or order.reduce_only:
+        if order is exclude or order.reduce_only or order.is_pending:
             continue
         d = order.direction
         if settings.dual_side:

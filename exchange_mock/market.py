@@ -21,6 +21,7 @@ from exchange_mock.ledger import InsuranceFund
 from exchange_mock.matching import Matcher
 from exchange_mock.models.funding import next_settlement
 from exchange_mock.money import EXACT, price_from_float
+from exchange_mock.settlement import settle_funding
 from exchange_mock.watch import QuietWatch
 
 _INF = float("inf")
@@ -76,7 +77,7 @@ class Market:
         with localcontext(EXACT):
             while self.next_funding_ms is not None and self.next_funding_ms < end_ms:
                 for account in self.accounts.values():
-                    account.settle_funding(self.next_funding_ms)
+                    settle_funding(account, self.next_funding_ms)
                 self.settled_ticks.append(self.next_funding_ms)
                 self.next_funding_ms += tick
 

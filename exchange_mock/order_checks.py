@@ -3,7 +3,8 @@
 The order of the checks is part of the venue's behaviour (the first failing one names the error
 code), so ``validate`` is a fixed sequence: position mode, client order id, quantity (step,
 minimum, what a closing order may close), limit price, tradability, minimum notional, post-only,
-then margin. Closing orders (reduce-only, close-position, hedge closes) skip the notional and
+then margin, then a conditional order's trigger (``stop_checks``). A conditional order passes the
+checks of the order it executes as (market or limit) at placement and again when it triggers. Closing orders (reduce-only, close-position, hedge closes) skip the notional and
 margin checks, as on BingX. The checks read the account through ``OrderContext`` and change
 nothing.
 """
@@ -15,13 +16,15 @@ from typing import Callable, Mapping, Protocol
 
 from exchange_mock.contracts import Contract
 from exchange_mock.core import VenueCore
-from exchange_mock.enums import OrderType, PositionSide, Side, TimeInForce
+from exchange_mock.enums import EXECUTES_AS, OrderType, PositionSide, Side, TimeInForce
 from exchange_mock.errors import Code, VenueError, bad_request
 from exchange_mock.margin import closable, closable_after_orders, order_margin
 from exchange_mock.money import ROUND_DOWN, ZERO, quantize
 from exchange_mock.orders import Order
 from exchange_mock.positions import Position
 from exchange_mock.settings import AccountSettings
+from exchange_mock.stop_checks import plan_stop
+from exchange_mock.triggers import Attached, Stop, TriggerParams
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +41,8 @@ class OrderRequest:
     reduce_only: bool
     close_position: bool
     client_order_id: str
+    trigger: TriggerParams | None = None
+    attached: tuple[Attached, ...] = ()
 
     @property
     def direction(self) -> int:
@@ -54,6 +59,7 @@ class OrderPlan:
     last: Decimal | None
     bid: Decimal | None
     ask: Decimal | None
+    stop: Stop | None = None
 
 
 class OrderContext(Protocol):
@@ -97,7 +103,7 @@ def validate(req: OrderRequest, acct: OrderContext) -> OrderPlan:
     leverage = acct.settings.leverage(contract, d)
     if not closing:
         _check_margin(req, acct, qty, reference, leverage, post_only)
-    return OrderPlan(qty, price, leverage, last, bid, ask)
+    return OrderPlan(qty, price, leverage, last, bid, ask, plan_stop(req, market))
 
 
 def _check_position_mode(req: OrderRequest, dual: bool) -> None:
@@ -128,7 +134,7 @@ def _quantity(req: OrderRequest, closable_qty: Decimal, closing: bool) -> Decima
 
 def _limit_price(req: OrderRequest) -> Decimal | None:
     """A limit order's price truncated to the tick (None for a market order)."""
-    if req.type != OrderType.LIMIT:
+    if EXECUTES_AS[req.type] != OrderType.LIMIT:
         return None
     if req.price is None:
         raise VenueError(Code.INVALID_PARAMETER, detail="parameter price is must")
@@ -141,7 +147,7 @@ def _limit_price(req: OrderRequest) -> Decimal | None:
 def _reference_price(req: OrderRequest, qty: Decimal, price: Decimal | None, last: Decimal | None,
                      bid: Decimal | None, ask: Decimal | None, market: VenueCore) -> Decimal:
     """The price notional and margin are checked at: the expected taker fill, or the limit."""
-    if req.type != OrderType.MARKET:
+    if EXECUTES_AS[req.type] != OrderType.MARKET:
         return price  # type: ignore[return-value]
     if last is None:
         raise VenueError(Code.BELOW_MINIMUM, detail=f"{req.contract.symbol} has no price: pair not tradable")

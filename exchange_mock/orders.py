@@ -8,11 +8,12 @@ is a venue bug and raises.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from exchange_mock.enums import (
+    EXECUTES_AS,
     LIQUIDATION_MARK,
     STATES,
     WORKING,
@@ -24,6 +25,7 @@ from exchange_mock.enums import (
     TimeInForce,
 )
 from exchange_mock.money import ROUND_DOWN, ROUND_HALF_EVEN, SHARE_QUANTUM, ZERO, divide, fmt, fmt_money, quantize
+from exchange_mock.triggers import Attached, Stop
 
 __all__ = ["STATES", "WORKING", "Order", "OrderStateError"]  # the state tuples: imported from here by tests
 
@@ -58,6 +60,9 @@ class Order:
     position_id: int = 0
     end_reason: str = ""
     liquidation: bool = False
+    stop: Stop | None = None  # a conditional order's trigger
+    attached: tuple[Attached, ...] = ()  # stop-loss / take-profit to place as the order fills
+    children: list[Order] = field(default_factory=list)  # the conditional orders ``attached`` became
 
     @property
     def direction(self) -> int:
@@ -70,6 +75,17 @@ class Order:
     @property
     def is_working(self) -> bool:
         return self.status in WORKING
+
+    @property
+    def is_pending(self) -> bool:
+        """A conditional order waiting for its trigger: listed as working, but neither resting
+        nor holding margin."""
+        return self.stop is not None and not self.stop.triggered and self.is_working
+
+    @property
+    def executes_as(self) -> OrderType:
+        """MARKET or LIMIT: how the order trades (a conditional order, once triggered)."""
+        return EXECUTES_AS[self.type]
 
     def record_fill(self, qty: Decimal, price: Decimal, fee: Decimal, pnl: Decimal, ts_ms: int) -> None:
         if not self.is_working:
@@ -108,7 +124,7 @@ class Order:
             "executedQty": fmt(quantize(self.executed_qty, self.quantity, ROUND_DOWN)),
             "avgPrice": fmt_money(self.avg_price()),
             "cumQuote": fmt_money(self.cum_quote),
-            "stopPrice": "",
+            "stopPrice": self._stop_price(),
             "profit": fmt_money(self.profit),
             "commission": fmt_money(self.commission),
             "status": self.status,
@@ -120,7 +136,21 @@ class Order:
             "reduceOnly": self.reduce_only,
             "postOnly": self.time_in_force == TimeInForce.POST_ONLY,
             "closePosition": self.close_position,
-            "workingType": WORKING_TYPE,
+            "workingType": self.stop.working_type if self.stop else WORKING_TYPE,
             "positionID": self.position_id,
             "orderType": LIQUIDATION_MARK if self.liquidation else "",
+            **self._trailing_fields(),
         }
+
+    def _stop_price(self) -> str:
+        level = self.stop.level if self.stop is not None else None
+        return "" if level is None else fmt(level)
+
+    def _trailing_fields(self) -> dict[str, str]:
+        """BingX's trailing fields, on trailing stops only (other orders' replies keep their shape)."""
+        stop = self.stop
+        if stop is None or not stop.trailing:
+            return {}
+        return {"priceRate": fmt(stop.price_rate) if stop.price_rate is not None else "",
+                "trailingStopDistance": fmt(stop.distance) if stop.distance is not None else "",
+                "actPrice": fmt(stop.activation_price) if stop.activation_price is not None else ""}

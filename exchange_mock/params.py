@@ -12,6 +12,7 @@ and ``Infinity``. Enumerations and symbols are ASCII too, since ``str.upper`` ma
 """
 from __future__ import annotations
 
+import json
 import re
 from decimal import Decimal, InvalidOperation
 from typing import Any, Mapping
@@ -133,3 +134,25 @@ def client_order_id(upper: Any, lower: Any) -> str:
     if len(value) > 40:
         raise VenueError(Code.PARAMETER_REQUIREMENT, detail="clientOrderId must be 1-40 characters")
     return value.lower()
+
+
+def _no_constant(text: str) -> Any:
+    raise ValueError(text)
+
+
+def json_object(name: str, value: Any) -> dict[str, Any] | None:
+    """A JSON object parameter (BingX's ``stopLoss`` / ``takeProfit``), or None when empty. Its
+    numbers stay text, so they meet ``number``'s grammar like any other field (``NaN`` and
+    ``Infinity`` are refused here); an in-process caller may pass a dict."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, dict):
+        return value
+    if isinstance(value, str):
+        try:
+            parsed = json.loads(value, parse_float=str, parse_int=str, parse_constant=_no_constant)
+        except (ValueError, RecursionError):
+            parsed = None
+        if isinstance(parsed, dict):
+            return parsed
+    raise invalid(name, value)

@@ -144,7 +144,7 @@ class Venue(AccountApi):
 
         In this order: funding settlements crossed since the last call (at the current marks),
         resting orders crossed by the last prices, liquidations on the marks (``mark_prices``,
-        default ``prices``). Returns the events of this call, for every account. The mapping is
+        default ``prices``), then the conditional orders whose trigger price was reached. Returns the events of this call, for every account. The mapping is
         kept by reference and read only for symbols that need it; call ``advance`` before placing
         orders so that the venue knows the time and prices. An account's expired dead man's switch
         (cancelAllAfter) cancels its working orders first. With ``record_market`` on, the step
@@ -157,7 +157,7 @@ class Venue(AccountApi):
         return events
 
     def quiet_watch(self) -> QuietWatch | None:
-        """What can make the next ``advance`` act (fill, liquidate, settle funding), as float
+        """What can make the next ``advance`` act (fill, liquidate, trigger, settle funding), as float
         triggers over the prices it will be given; None while they are not settled (an order,
         fill or settlement since the last ``advance``) and while the market tape records every
         step. A simulator may skip ``advance`` calls whose prices cross none of them and that come

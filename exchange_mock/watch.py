@@ -3,7 +3,8 @@
 Per active symbol: the last prices beyond which no resting buy or sell can fill, and the marks
 beyond which no long or short can be liquidated. A side's threshold grows with its limit, so the
 best price of the side alone gives it. With more than one cross position every mark move can
-liquidate (they share one balance), so the watch then always fires.
+liquidate (they share one balance), so the watch then always fires. Pending conditional orders
+fold their trigger levels into the same bounds (``conditional.stop_watch``).
 """
 from __future__ import annotations
 

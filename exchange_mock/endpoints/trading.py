@@ -2,7 +2,9 @@
 
 Parameters arrive as an HTTP front passes them and become an ``OrderRequest``; the account's
 rules (``order_checks``) then decide. BingX fields the venue does not model are refused unless
-left empty.
+left empty. Conditional types take ``stopPrice`` and ``workingType``; a trailing stop takes its
+distance in ``price`` (as BingX does) or a ``priceRate``, and an ``activationPrice``; a LIMIT or
+MARKET entry may carry ``stopLoss`` / ``takeProfit`` objects.
 """
 from __future__ import annotations
 
@@ -11,23 +13,66 @@ from typing import Any
 from exchange_mock import params
 from exchange_mock.endpoints.base import EndpointGroup
 from exchange_mock.enums import (
+    EXECUTES_AS,
     ORDER_TYPES,
     POSITION_SIDES,
     SIDES,
     TIME_IN_FORCE,
     UNSUPPORTED_ORDER_TYPES,
+    WORKING_TYPES,
     OrderType,
     PositionSide,
     Side,
     TimeInForce,
 )
 from exchange_mock.envelope import endpoint
-from exchange_mock.errors import VenueError, bad_request
+from exchange_mock.errors import Code, VenueError, bad_request
 from exchange_mock.order_checks import OrderRequest
 from exchange_mock.orders import Order
+from exchange_mock.stop_checks import STOP_LOSS_TYPES, TAKE_PROFIT_TYPES
+from exchange_mock.triggers import Attached, TriggerParams
 
-_ORDER_EXTRAS = frozenset({"stopPrice", "workingType", "priceRate", "stopLoss", "takeProfit", "stopGuaranteed",
-                           "positionId", "activationPrice", "quoteOrderQty"})
+_ORDER_EXTRAS = frozenset({"stopGuaranteed", "positionId", "quoteOrderQty"})
+_ATTACHED_FIELDS = frozenset({"type", "stopPrice", "price", "workingType", "quantity"})
+
+
+def _positive(name: str, value: Any) -> Any:
+    """A decimal field that must be above zero when given."""
+    parsed = params.number(name, value)
+    if parsed is not None and parsed <= 0:
+        raise params.invalid(name, value)
+    return parsed
+
+
+def _trigger(stopPrice: Any, workingType: Any, priceRate: Any, activationPrice: Any,
+             distance: Any) -> TriggerParams | None:
+    """The trigger fields as given (None when none is)."""
+    if all(v in (None, "") for v in (stopPrice, workingType, priceRate, activationPrice, distance)):
+        return None
+    return TriggerParams(_positive("stopPrice", stopPrice),
+                         params.choice("workingType", workingType, WORKING_TYPES, default=WORKING_TYPES[0]),
+                         _positive("priceRate", priceRate), distance, _positive("activationPrice", activationPrice))
+
+
+def _attached(name: str, value: Any, types: tuple[str, ...]) -> tuple[Attached, ...]:
+    """``stopLoss`` / ``takeProfit``: a JSON object {type, stopPrice, price, workingType, quantity}."""
+    fields = params.json_object(name, value)
+    if fields is None:
+        return ()
+    unknown = sorted(set(fields) - _ATTACHED_FIELDS)
+    if unknown:
+        raise VenueError(Code.INVALID_PARAMETER, detail=f"unknown field {name}.{unknown[0]}")
+    kind = params.choice(f"{name}.type", fields.get("type"), types, default=types[0])
+    limit = _positive(f"{name}.price", fields.get("price"))
+    if (limit is None) != (kind in (OrderType.STOP_MARKET, OrderType.TAKE_PROFIT_MARKET)):
+        raise VenueError(Code.PARAMETER_REQUIREMENT, detail=f"{name}: price is for {types[1]}, and only for it")
+    stop = params.number(f"{name}.stopPrice", fields.get("stopPrice"), needed=True)
+    if stop <= 0:  # type: ignore[operator]
+        raise params.invalid(f"{name}.stopPrice", fields.get("stopPrice"))
+    return (Attached(OrderType(kind), stop,  # type: ignore[arg-type]
+                     limit, params.choice(f"{name}.workingType", fields.get("workingType"), WORKING_TYPES,
+                                          default=WORKING_TYPES[0]),
+                     _positive(f"{name}.quantity", fields.get("quantity"))),)
 
 
 class Trading(EndpointGroup):
@@ -36,6 +81,8 @@ class Trading(EndpointGroup):
     def _order_request(self, *, symbol: Any = None, side: Any = None, positionSide: Any = None, type: Any = None,
                        quantity: Any = None, price: Any = None, timeInForce: Any = None, reduceOnly: Any = None,
                        closePosition: Any = None, clientOrderID: Any = None, clientOrderId: Any = None,
+                       stopPrice: Any = None, workingType: Any = None, priceRate: Any = None,
+                       activationPrice: Any = None, stopLoss: Any = None, takeProfit: Any = None,
                        **extra: Any) -> OrderRequest:
         """The order an HTTP front's fields describe (BingX's names), or the error they answer."""
         params.check_extra(extra, _ORDER_EXTRAS)
@@ -47,13 +94,10 @@ class Trading(EndpointGroup):
         if order_type not in ORDER_TYPES:
             raise bad_request(f"order type {order_type} is not supported by this venue")
         tif = params.choice("timeInForce", timeInForce, TIME_IN_FORCE, default=TimeInForce.GTC) \
-            if order_type == OrderType.LIMIT else ""
-        qty = params.number("quantity", quantity)
-        if qty is not None and qty <= 0:
-            raise params.invalid("quantity", quantity)
-        limit_price = params.number("price", price)
-        if limit_price is not None and limit_price <= 0:
-            raise params.invalid("price", price)
+            if EXECUTES_AS[order_type] == OrderType.LIMIT else ""
+        qty = _positive("quantity", quantity)
+        limit_price = _positive("price", price)
+        trailing = order_type == OrderType.TRAILING_STOP_MARKET
         return OrderRequest(
             contract=contract,
             side=chosen_side,
@@ -61,10 +105,13 @@ class Trading(EndpointGroup):
             type=order_type,
             time_in_force=tif,
             quantity=qty,
-            price=limit_price if order_type == OrderType.LIMIT else None,
+            price=limit_price if EXECUTES_AS[order_type] == OrderType.LIMIT else None,
             reduce_only=params.flag("reduceOnly", reduceOnly),
             close_position=params.flag("closePosition", closePosition),
             client_order_id=params.client_order_id(clientOrderID, clientOrderId),
+            trigger=_trigger(stopPrice, workingType, priceRate, activationPrice, limit_price if trailing else None),
+            attached=_attached("stopLoss", stopLoss, STOP_LOSS_TYPES)
+            + _attached("takeProfit", takeProfit, TAKE_PROFIT_TYPES),
         )
 
     @endpoint

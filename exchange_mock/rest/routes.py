@@ -12,7 +12,15 @@ import json
 from typing import Any
 
 from exchange_mock import params
-from exchange_mock.enums import MARGIN_TYPES, POSITION_SIDES, SIDES, TIME_IN_FORCE, UNSUPPORTED_ORDER_TYPES
+from exchange_mock.enums import (
+    MARGIN_TYPES,
+    ORDER_TYPES,
+    POSITION_SIDES,
+    SIDES,
+    TIME_IN_FORCE,
+    UNSUPPORTED_ORDER_TYPES,
+    WORKING_TYPES,
+)
 from exchange_mock.envelope import endpoint
 from exchange_mock.errors import Code, VenueError, invalid, required
 from exchange_mock.ledger import INCOME_TYPES
@@ -95,7 +103,7 @@ def cancel_batch(call: Call) -> dict[str, Any]:
     return {"success": success, "failed": failed or None}
 
 
-_ORDER_TYPES = ("MARKET", "LIMIT") + UNSUPPORTED_ORDER_TYPES
+_ORDER_TYPES = ORDER_TYPES + UNSUPPORTED_ORDER_TYPES
 _SYMBOL = Param("symbol", "symbol")
 _SYMBOL_NEEDED = Param("symbol", "symbol", required=True)
 _ORDER_REF = (_SYMBOL_NEEDED, Param("orderId", "integer"), Param("clientOrderID"), Param("clientOrderId"))
@@ -112,7 +120,9 @@ _ORDER_FIELDS = (
     Param("clientOrderID"),
     Param("clientOrderId"),
     Param("stopPrice", "decimal"),
-    Param("workingType", enum=("MARK_PRICE", "CONTRACT_PRICE", "INDEX_PRICE")),
+    Param("workingType", enum=WORKING_TYPES),
+    Param("priceRate", "decimal"),
+    Param("activationPrice", "decimal"),
     Param("stopLoss", "json"),
     Param("takeProfit", "json"),
 )
@@ -227,9 +237,9 @@ ROUTES: tuple[Route, ...] = (
     Route("cancel_order", "DELETE", "/openApi/swap/v2/trade/order", "Cancel an order",
           venue_call("cancel_order"), FIVE_PER_S, params=_ORDER_REF),
     Route("open_orders", "GET", "/openApi/swap/v2/trade/openOrders", "Working orders",
-          venue_call("open_orders"), FIVE_PER_S, params=(_SYMBOL, Param("type", enum=("MARKET", "LIMIT")))),
+          venue_call("open_orders"), FIVE_PER_S, params=(_SYMBOL, Param("type", enum=ORDER_TYPES))),
     Route("cancel_all_orders", "DELETE", "/openApi/swap/v2/trade/allOpenOrders", "Cancel all working orders",
-          venue_call("cancel_all_orders"), FIVE_PER_S, params=(_SYMBOL, Param("type", enum=("MARKET", "LIMIT")))),
+          venue_call("cancel_all_orders"), FIVE_PER_S, params=(_SYMBOL, Param("type", enum=ORDER_TYPES))),
     Route("close_all_positions", "POST", "/openApi/swap/v2/trade/closeAllPositions", "Market-close positions",
           venue_call("close_all_positions"), FIVE_PER_S, params=(_SYMBOL,)),
     Route("place_batch", "POST", "/openApi/swap/v2/trade/batchOrders", "Place up to 5 orders",

@@ -19,9 +19,11 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from exchange_mock.enums import Liquidity, Side
+from sim.execution.client_ids import ClientIdPrefix
 from sim.execution.memory import EngineMemory, TradeMemo
 from sim.execution.position import Position
 from sim.execution.replies import TradeIncome
+from violet_engine.types import ExitReason
 
 ZERO = Decimal(0)
 LIQUIDATION = str(Liquidity.LIQUIDATION)
@@ -84,7 +86,9 @@ class TradeBook:
         qty = sum((f.quantity for f in exits), ZERO)
         exit_price = sum((f.quantity * f.price for f in exits), ZERO) / qty if qty else ZERO
         liquidated = any(f.liquidity == LIQUIDATION for f in fills)
-        reason = LIQUIDATION if liquidated else (pos.exit_reason.value if pos.exit_reason else UNKNOWN_EXIT)
+        stopped = any(f.client_order_id.startswith(ClientIdPrefix.PROTECTIVE_STOP) for f in exits)
+        reason = LIQUIDATION if liquidated else (pos.exit_reason.value if pos.exit_reason else
+                                                 ExitReason.STOP_LOSS.value if stopped else UNKNOWN_EXIT)
         trade = ClosedTrade(pos.entry_ts_ms, now_ms, pos.symbol, "SHORT", qty or pos.quantity, pos.entry_price,
                             exit_price, pos.conviction, pos.leverage, pos.margin, fees, income.funding,
                             income.insurance, realized - fees + income.funding + income.insurance, reason,

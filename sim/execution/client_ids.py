@@ -22,6 +22,7 @@ class ClientIdPrefix(StrEnum):
     MAKER_FALLBACK = "vm"      # market entry after the post-only order was refused as a taker
     TIMEOUT_FALLBACK = "vf"    # market entry for the rest of a post-only order that timed out
     EXIT = "vx"                # a closing order, numbered in sending order
+    PROTECTIVE_STOP = "vs"     # the venue-side stop of execution.protective_stop, numbered with the exits
 
 
 ENTRY_PREFIXES = (ClientIdPrefix.ENTRY, ClientIdPrefix.MAKER_FALLBACK, ClientIdPrefix.TIMEOUT_FALLBACK)
@@ -33,6 +34,10 @@ def entry_id(prefix: ClientIdPrefix, scan_number: int) -> str:
 
 def exit_id(sequence: int) -> str:
     return f"{ClientIdPrefix.EXIT}{sequence}"
+
+
+def stop_id(sequence: int) -> str:
+    return f"{ClientIdPrefix.PROTECTIVE_STOP}{sequence}"
 
 
 def decision_scan(client_order_id: str) -> int | None:

@@ -28,6 +28,9 @@ class ExecutionConfig(_Strict):
     equity_interval_ms: int = Field(default=300_000, gt=0)
     max_decision_age_ms: int = Field(default=5_000, gt=0, description=(
         "a decision older than this when execution gets to it (lag: retries, a restart) is gated stale_data"))
+    protective_stop: bool = Field(default=False, description=(
+        "every position also gets a venue-side STOP_MARKET closePosition on the mark at the exit rule's "
+        "stop-loss level, so it is closed there while the engine is down; cancelled when the engine exits"))
     engine_path: Literal["jump", "per-scan"] = Field(default="jump", description=(
         "jump: a held position's quiet scans are accounted in bulk up to the next event; per-scan: every "
         "scan is delivered on its own (the reference; same outputs, slower). Not part of the config hash"))

@@ -18,20 +18,20 @@ import numpy as np
 import simpy
 
 from exchange_mock import to_venue_symbol
-from exchange_mock.errors import Code
 from sim.execution.book import TradeBook
-from sim.execution.client_ids import ClientIdPrefix, OrderPurpose, entry_id, exit_id
+from sim.execution.client_ids import OrderPurpose, exit_id
 from sim.execution.config import ExecutionConfig
+from sim.execution.entries import EntryOrders
 from sim.execution.hold import asset_column, checked_rows, exit_verdict
 from sim.execution.intent import EntryIntent, TradeContext, WorkingEntry
 from sim.execution.memory import EngineMemory, EntryMemo
 from sim.execution.observer import ExecutionObserver
 from sim.execution.position import Position
+from sim.execution.protective import drop_stop, place_stop
 from sim.execution.recovery import recover as rebuild
 from sim.execution.recovery_paths import RecoveryPath, no_probe
-from sim.execution.replies import equity_of, executed, held_positions, is_working, quantity_step, trade_income
+from sim.execution.replies import equity_of, executed, held_positions, quantity_step, trade_income
 from sim.execution.session import VenueSession
-from sim.kernel.clock import Priority, wake_after
 from sim.kernel.feed import ScanTick
 from sim.kernel.link import VenueLink
 from sim.kernel.messages import EntryTimeout, Operator, OperatorKind, StrayResponse, VenueEvents
@@ -50,18 +50,19 @@ EXIT_ROUNDS = 20           # market exits sent back to back while each fills par
 Reconciled = Callable[["Execution", bool], None]
 
 
-class Execution:
-    """The slot, the V4 rules and the order lifecycle.
+class Execution(EntryOrders):
+    """The slot, the V4 rules and the order lifecycle (entry orders in ``EntryOrders``).
 
     ``probe(path)`` marks a recovery path taken (coverage only, no behaviour); ``on_reconciled``
     is called as ``observe(execution, full)`` each time the position was just set from the
-    venue's report (``full``: after a restart, positions and working orders both).
+    venue's report (``full``: after a restart, positions and working orders both). ``stop_loss``
+    (the exit rule's stop-loss fraction) gives every position a venue-side stop (``protective``).
     """
 
     def __init__(self, env: simpy.Environment, link: VenueLink, config: ExecutionConfig, leverage: LeverageConfig,
                  exit_rule: ExitRule, cadence: Cadence, observer: ExecutionObserver, memory: EngineMemory, *,
                  probe: Callable[[str], None] = no_probe, on_reconciled: Reconciled = lambda ex, full: None,
-                 bar_exits: bool = False) -> None:
+                 bar_exits: bool = False, stop_loss: float | None = None) -> None:
         self.env = env
         self.bar_exits = bar_exits
         self.config = config
@@ -84,6 +85,8 @@ class Execution:
         self.position: Position | None = None
         self.working: WorkingEntry | None = None
         self.contracts: dict[str, dict[str, Any]] = {}
+        self.stop_loss = stop_loss
+        self.stop_order_id: int | None = None  # the protective stop working at the venue
 
     # -- what the feed and the monitor need to know ----------------------------------------------
     def busy(self) -> bool:
@@ -115,6 +118,7 @@ class Execution:
         self.contracts = {c["symbol"]: c for c in resp["data"]}
         if recover:
             yield from rebuild(self)
+            yield from place_stop(self)  # the restart cancelled the old one
         else:
             yield from self.venue.ask(RequestKind.SET_POSITION_MODE, dualSidePosition="false")
         while True:
@@ -246,60 +250,6 @@ class Execution:
             return GateReason.CADENCE
         return reason
 
-    # -- entries ---------------------------------------------------------------------------------
-    def _enter(self, intent: EntryIntent, tick: ScanTick) -> Generator[simpy.Event, Any, None]:
-        maker = self.config.maker
-        params: dict[str, Any] = dict(symbol=intent.context.symbol, side="SELL", positionSide="BOTH",
-                                      quantity=str(intent.quantity),
-                                      clientOrderID=entry_id(ClientIdPrefix.ENTRY, intent.scan_number))
-        if maker.mode == "post_only":
-            price = self._price(tick, intent.context.asset)
-            params.update(type="LIMIT", price=repr(price), timeInForce="PostOnly")
-        else:
-            params.update(type="MARKET")
-        resp, order = yield from self.venue.place(params, OrderPurpose.ENTRY)
-        if resp.get("code") == Code.POST_ONLY_WOULD_TAKE and maker.fallback == "market":
-            yield from self._market_entry(intent, intent.quantity, ClientIdPrefix.MAKER_FALLBACK)
-            return
-        if order is None:
-            return
-        if is_working(order) and maker.mode == "post_only":
-            self.working = WorkingEntry(intent, int(order["orderId"]))
-            self.env.process(self._expire_after(int(order["orderId"]), maker.timeout_ms))
-        yield from self.sync(intent.context, order)
-
-    def _expire_after(self, order_id: int, timeout_ms: int) -> Generator[simpy.Event, Any, None]:
-        yield wake_after(self.env, timeout_ms, Priority.ENGINE)
-        self.deliver(EntryTimeout(order_id))
-
-    def _on_entry_timeout(self, order_id: int) -> Generator[simpy.Event, Any, None]:
-        w = self.working
-        if w is None or w.order_id != order_id:
-            return
-        order = yield from self.cancel_working()
-        rest = w.intent.quantity - executed(order)
-        if self.config.maker.fallback == "market" and rest > 0 and self.position is None and not self.halted:
-            yield from self._market_entry(w.intent, rest, ClientIdPrefix.TIMEOUT_FALLBACK)
-
-    def _market_entry(self, intent: EntryIntent, qty: Decimal,
-                      prefix: ClientIdPrefix) -> Generator[simpy.Event, Any, None]:
-        """The maker policy's fallback: take the rest at market, under the same intent."""
-        params = dict(symbol=intent.context.symbol, side="SELL", positionSide="BOTH", type="MARKET",
-                      quantity=str(qty), clientOrderID=entry_id(prefix, intent.scan_number))
-        resp, order = yield from self.venue.place(params, OrderPurpose.ENTRY)
-        if order is not None:
-            yield from self.sync(intent.context, order)
-
-    def cancel_working(self) -> Generator[simpy.Event, Any, dict[str, Any] | None]:
-        """Cancel the resting entry; whatever part of it filled becomes the position."""
-        w = self.working
-        assert w is not None
-        resp = yield from self.venue.cancel(w.symbol, w.order_id)
-        order = self.venue.report(resp, {"symbol": w.symbol, "orderId": w.order_id}, OrderPurpose.ENTRY)
-        self.working = None
-        yield from self.sync(w.intent.context, order)
-        return order
-
     # -- exits -----------------------------------------------------------------------------------
     def exit(self, reason: ExitReason) -> Generator[simpy.Event, Any, None]:
         """Close the position at market; a part left over (a partial fill) is closed at once, a
@@ -307,6 +257,9 @@ class Execution:
         pos = self.position
         assert pos is not None
         pos.exit_reason = reason
+        yield from drop_stop(self)
+        if self.position is not pos:
+            return  # the protective stop closed it first
         for _ in range(EXIT_ROUNDS):
             params = dict(symbol=pos.symbol, side="BUY", positionSide="BOTH", type="MARKET",
                           quantity=str(pos.quantity), reduceOnly="true",
@@ -325,6 +278,8 @@ class Execution:
                 yield from self.sync(pos.context, None)
                 if self.position is None:
                     self.probe(RecoveryPath.LIQUIDATION_SYNCED)
+            elif ev.kind == "FILL" and pos is not None and ev.order_id == self.stop_order_id:
+                yield from self.sync(pos.context, None)  # the protective stop closed the position
             elif ev.kind == "FILL" and self.working is not None and ev.order_id == self.working.order_id:
                 w = self.working
                 order = yield from self.venue.query(w.symbol, w.order_id, OrderPurpose.ENTRY)
@@ -367,10 +322,11 @@ class Execution:
             else:
                 pos.quantity, pos.entry_price = p.quantity, p.avg_price
         else:
-            self.position = None
+            self.position = self.stop_order_id = None  # the venue ends a stop whose position closed
         self.on_reconciled(self, False)
         if held and pos is None:
             self.adopt(self.position)
+            yield from place_stop(self)
         elif not held and pos is not None:
             yield from self.book_closed(pos)
 

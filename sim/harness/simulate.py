@@ -100,6 +100,8 @@ def config_hash(scenario: Scenario, seed: int) -> str:
     doc = scenario.model_dump(mode="json")
     doc["seed"] = seed
     del doc["execution"]["engine_path"]  # how the replay steps, not what it computes
+    if not scenario.execution.protective_stop:
+        del doc["execution"]["protective_stop"]  # off, as before the setting existed: the same identity
     if not scenario.intrabar.any:
         del doc["intrabar"]  # off, as every run was before the setting existed: the same identity
     if isinstance(scenario.data, ParquetData):
@@ -224,7 +226,8 @@ class _Run:
         sc = self.scenario
         return Execution(self.env, self.link, sc.execution, sc.engine.leverage, engine.organs.exits,
                          Cadence(sc.engine.cadence), self.recorder, self.memory, probe=self.plan.probes.hit,
-                         on_reconciled=self.monitor.after_reconcile, bar_exits=sc.intrabar.exits)
+                         on_reconciled=self.monitor.after_reconcile, bar_exits=sc.intrabar.exits,
+                         stop_loss=sc.engine.exits.stop_loss if sc.execution.protective_stop else None)
 
     def _on_batch(self, batch: ScanBatch, decisions: Any) -> None:
         self.recorder.on_batch(batch, decisions)

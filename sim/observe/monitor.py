@@ -53,6 +53,11 @@ def _as_view(positions: dict[str, Decimal]) -> tuple[str, Decimal] | str | None:
     return next(iter(positions.items())) if len(positions) == 1 else "several"
 
 
+def _is_entry(order: dict[str, Any]) -> bool:
+    """An order that can open a position: not reduce-only, not a close-position (protective) stop."""
+    return not order["reduceOnly"] and not order["closePosition"]
+
+
 class RunawayRun(RuntimeError):
     """The run stopped making progress in simulated time; raised to end it (it is a breach)."""
 
@@ -114,7 +119,7 @@ class InvariantMonitor:
         return dict(self._held)
 
     def _open_entries(self) -> list[dict[str, Any]]:
-        return [o for o in self.venue.open_orders()["data"]["orders"] if not o["reduceOnly"]]
+        return [o for o in self.venue.open_orders()["data"]["orders"] if _is_entry(o)]
 
     def _observe(self, event: str) -> None:
         """After any change at the venue: the slot, then remember the state for the next entry."""
@@ -138,7 +143,7 @@ class InvariantMonitor:
             if order["status"] == "PARTIALLY_FILLED" or (
                     order["status"] == "EXPIRED" and Decimal(order["executedQty"]) > 0):
                 self.probe("fault.partial_fill")
-            if not order["reduceOnly"]:
+            if _is_entry(order):
                 self._check_entry(params, order, event)
             if cid:
                 self._client_ids.add(cid)
@@ -304,6 +309,6 @@ class InvariantMonitor:
             if _as_view(truth) != held:
                 self._breach(Invariant.ENGINE_VIEW_MATCHES_VENUE, f"at the end execution holds {held}, venue {truth}", "end")
             for o in self.venue.open_orders()["data"]["orders"]:
-                if int(o["orderId"]) != working:
+                if int(o["orderId"]) not in (working, execution.stop_order_id):
                     self._breach(Invariant.ORDER_TERMINAL, f"order {o['orderId']} ({o['clientOrderId']}) still "
                                                    f"{o['status']} at the end, unknown to execution", "end")

@@ -53,6 +53,9 @@ VARIANTS = {  # settings the bundled scenarios leave at their defaults, where th
     "equity_every_scan": ("baseline.yaml", {"execution": {"equity_interval_ms": 1}}),
     "marks_and_funding": ("data_prices.yaml", {"end_of_data": "close"}),
     "max_hold_as_a_duration": ("baseline.yaml", {"engine": {"exits": {"max_hold_ms": 420_000}}}),
+    # a tighter stop-loss so that the venue's protective stops fill (5 of them): a jump must end at their trigger
+    "protective_stop": ("baseline.yaml", {"execution": {"protective_stop": True},
+                                          "engine": {"exits": {"stop_loss": 0.003}}}),
 }
 
 

@@ -92,7 +92,7 @@ def test_101481_duplicate_client_order_id(venue):
 def test_109400_invalid_enum_and_mode(venue):
     assert code(venue.place_order(symbol=BTC, side="UP", type="MARKET", quantity="0.01")) == 109400
     assert code(venue.place_order(symbol=BTC, side="BUY", type="ICEBERG", quantity="0.01")) == 109400
-    assert code(venue.place_order(symbol=BTC, side="BUY", type="STOP_MARKET", quantity="0.01", stopPrice="1")) == 109400
+    assert code(venue.place_order(symbol=BTC, side="BUY", type="TRAILING_TP_SL", quantity="0.01", priceRate="0.01")) == 109400
     one_way_long = venue.place_order(symbol=BTC, side="BUY", positionSide="LONG", type="MARKET", quantity="0.01")
     assert code(one_way_long) == 109400
     assert code(venue.set_margin_type(symbol=BTC, marginType="WHATEVER")) == 109400

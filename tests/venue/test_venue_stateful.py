@@ -22,7 +22,9 @@ from exchange_mock.orders import STATES, WORKING
 T0 = 1_700_000_000_000
 BASE = {"BTC-USDT": 60000.0, "ETH-USDT": 2000.0, "DOGE-USDT": 0.08}
 SYMBOLS = tuple(BASE)
-ACCEPTED_ORDER_CODES = {0, 80014, 101204, 101205, 101215, 101290, 101400, 101481}
+ACCEPTED_ORDER_CODES = {0, 80014, 101204, 101205, 101215, 101290, 101400, 101481, 110400, 110411, 110412, 110413}
+CONDITIONAL_TYPES = ("STOP_MARKET", "TAKE_PROFIT_MARKET", "STOP", "TAKE_PROFIT", "TRIGGER_MARKET", "TRIGGER_LIMIT",
+                     "TRAILING_STOP_MARKET")
 
 symbols = st.sampled_from(SYMBOLS)
 sides = st.sampled_from(["BUY", "SELL"])
@@ -122,6 +124,38 @@ class VenueMachine(RuleBasedStateMachine):
         self._placed(symbol, self.venue.place_order(
             symbol=symbol, side=side, positionSide="BOTH", type="LIMIT", quantity=self._qty(symbol, notional),
             price=f"{price:.8f}", timeInForce=tif, reduceOnly=reduce))
+
+    @rule(symbol=symbols, side=sides, order_type=st.sampled_from(CONDITIONAL_TYPES), notional=notionals,
+          stop_bps=st.integers(-80, 80), limit_bps=st.integers(-100, 100),
+          closing=st.sampled_from(["", "reduceOnly", "closePosition"]),
+          working=st.sampled_from(["MARK_PRICE", "CONTRACT_PRICE"]))
+    def conditional_order(self, symbol, side, order_type, notional, stop_bps, limit_bps, closing, working):
+        """A conditional order of any type; its trigger and limit are offsets from the price."""
+        self.liquidated_this_step = False
+        stop = self.prices[symbol] * (1 + stop_bps / 10_000)
+        fields = {"workingType": working}
+        if order_type == "TRAILING_STOP_MARKET":
+            fields["priceRate"] = f"{abs(stop_bps) / 10_000 + 0.0001:.4f}"
+        else:
+            fields["stopPrice"] = f"{stop:.8f}"
+        if order_type in ("STOP", "TAKE_PROFIT", "TRIGGER_LIMIT"):
+            fields["price"] = f"{stop * (1 + limit_bps / 10_000):.8f}"
+        if closing == "closePosition":
+            fields["closePosition"] = "true"
+        else:
+            fields.update(quantity=self._qty(symbol, notional), reduceOnly=closing == "reduceOnly")
+        self._placed(symbol, self.venue.place_order(symbol=symbol, side=side, positionSide="BOTH", type=order_type,
+                                                    **fields))
+
+    @rule(symbol=symbols, side=sides, notional=notionals, sl_bps=st.integers(1, 400), tp_bps=st.integers(1, 400))
+    def entry_with_stop_loss_and_take_profit(self, symbol, side, notional, sl_bps, tp_bps):
+        self.liquidated_this_step = False
+        d = 1 if side == "BUY" else -1
+        price = self.prices[symbol]
+        sl = {"type": "STOP_MARKET", "stopPrice": f"{price * (1 - d * sl_bps / 10_000):.8f}"}
+        tp = {"type": "TAKE_PROFIT_MARKET", "stopPrice": f"{price * (1 + d * tp_bps / 10_000):.8f}"}
+        self._placed(symbol, self.venue.place_order(symbol=symbol, side=side, positionSide="BOTH", type="MARKET",
+                                                    quantity=self._qty(symbol, notional), stopLoss=sl, takeProfit=tp))
 
     @rule(symbol=symbols, side=sides)
     def all_in(self, symbol, side):
