@@ -25,7 +25,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import time
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -226,7 +225,9 @@ class StreamEndpoint:
             host.run(lambda: self.hub.detach(conn))
 
     async def _session(self, ws: WebSocket, conn: Connection) -> None:
-        heard = [time.monotonic()]  # when the client last said Pong (heartbeat only, never in a payload)
+        # when the client last said Pong, on the event loop's own monotonic clock (the heartbeat
+        # only, never in a payload)
+        heard = [conn.loop.time()]
         tasks = [asyncio.create_task(self._send(ws, conn)), asyncio.create_task(self._ping(conn, heard)),
                  asyncio.create_task(self._read(ws, conn, heard))]
         try:
@@ -251,7 +252,7 @@ class StreamEndpoint:
     async def _ping(self, conn: Connection, heard: list[float]) -> None:
         while True:
             await asyncio.sleep(self.settings.ping_interval_s)
-            if time.monotonic() - heard[0] > self.settings.pong_timeout_s:
+            if conn.loop.time() - heard[0] > self.settings.pong_timeout_s:
                 conn.close(f"no Pong for {self.settings.pong_timeout_s} s")
                 return
             conn.push(PING)
@@ -265,7 +266,7 @@ class StreamEndpoint:
             if raw is None:
                 raw = (message.get("bytes") or b"").decode("utf-8", "replace")
             if raw == PONG:
-                heard[0] = time.monotonic()
+                heard[0] = conn.loop.time()
             else:
                 self._request(conn, raw)
 
