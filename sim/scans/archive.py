@@ -215,19 +215,15 @@ class ParquetScanSource:
         group at a time on this thread (``iter_batches``' reader pool costs more than it gives). A
         damaged page is an ``ArchiveError`` naming the file and the row it was met at, never a bare
         decoder error."""
-        pending: list[pa.Table] = []
-        have = rows_read = 0
+        for table, first_row in regroup(self._row_groups(), self.batch_size):
+            yield self._scans(table, first_row)
+
+    def _row_groups(self) -> Iterator[pa.Table]:
+        rows_read = 0
         for i in range(self._file.num_row_groups):
             group = self._row_group(i, rows_read)
             rows_read += group.num_rows
-            pending.append(group)
-            have += group.num_rows
-            while have >= self.batch_size:
-                table = pa.concat_tables(pending) if len(pending) > 1 else pending[0]
-                yield self._scans(table.slice(0, self.batch_size), rows_read - have)
-                pending, have = [table.slice(self.batch_size)], have - self.batch_size
-        if have:
-            yield self._scans(pa.concat_tables(pending) if len(pending) > 1 else pending[0], rows_read - have)
+            yield group
 
     def _row_group(self, i: int, rows_read: int) -> pa.Table:
         try:
@@ -243,6 +239,27 @@ class ParquetScanSource:
 
     def _damaged(self, row: int, exc: Exception) -> ArchiveError:
         return ArchiveError(f"{self.path}: damaged data after row {row} ({exc})")
+
+
+def regroup(tables: Iterable[pa.Table], size: int) -> Iterator[tuple[pa.Table, int]]:
+    """Consecutive tables of ``size`` rows (the last may be shorter) cut from a stream of tables of
+    any lengths, each with the stream row it starts at: how a reader's own unit (a row group, a
+    query page) becomes the batch size a replay asks for. A slice keeps its whole table alive, so
+    an emptied remainder is dropped rather than kept: kept, it held a spent row group beside the
+    next one (two row groups resident instead of one, on any archive of more than one group)."""
+    pending: list[pa.Table] = []
+    have = rows = 0
+    for table in tables:
+        pending.append(table)
+        have += table.num_rows
+        rows += table.num_rows
+        while have >= size:
+            joined = pa.concat_tables(pending) if len(pending) > 1 else pending[0]
+            yield joined.slice(0, size), rows - have
+            have -= size
+            pending = [joined.slice(size)] if have else []
+    if have:
+        yield (pa.concat_tables(pending) if len(pending) > 1 else pending[0]), rows - have
 
 
 def _assets_from(path: Path, raw: bytes) -> tuple[str, ...]:

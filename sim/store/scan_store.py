@@ -15,7 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from clickhouse_connect.driver.client import Client
 
-from sim.scans.archive import ParquetScanSource, write_archive
+from sim.scans.archive import ParquetScanSource, regroup, write_archive
 from sim.scans.source import Funding
 from sim.store.client import StoreError, require_tables, session
 from sim.instants import parse_instant
@@ -25,6 +25,8 @@ from violet_engine.scan_batch import NO_TS, ScanBatch
 
 DEFAULT_DATASET = "default"
 DEFAULT_BATCH_SIZE = 65_536
+#: Rows per replay query (``ClickHouseScanSource._pages``); batches are cut from them.
+FETCH_ROWS = 8_192
 
 
 def _lists(offsets: np.ndarray, values: pa.Array) -> pa.ListArray:
@@ -185,20 +187,31 @@ class ClickHouseScanSource:
         return (int(lo), int(hi)) if n else None
 
     def batches(self) -> Iterator[ScanBatch]:
+        for page, _ in regroup(self._pages(), self.batch_size):
+            yield arrow_to_scans(page, self.assets, self.with_marks)
+
+    def _pages(self) -> Iterator[pa.Table]:
+        """The range's rows in ``seq`` order, ``FETCH_ROWS`` per query.
+
+        ``ORDER BY dataset, seq`` (the sorting key; the same order, as the dataset is fixed) lets
+        the engine read in key order from ``after`` and stop at the limit; ``ORDER BY seq`` alone
+        made every page read and sort the rest of the dataset, so memory and time grew with the
+        replay. Small pages keep the engine's per-query memory small: at a batch's 65,536 rows
+        the embedded engine's resident size kept growing for dozens of pages (about 750 MB after
+        24 pages against 530 MB after 2); at 8,192 it holds level from the first page."""
         # The epoch aliases must not reuse the column names: ClickHouse would apply them in WHERE too.
         query = (f"SELECT seq, toUnixTimestamp64Milli(ts_ms) AS epoch_ms, scan_number, vel_div, esof_score, "
                  f"toUnixTimestamp64Milli(esof_ts_ms) AS esof_epoch_ms, assets, prices, marks FROM {SCANS} "
-                 f"WHERE {self._where} AND seq >= %(after)s ORDER BY seq LIMIT {self.batch_size}")
+                 f"WHERE {self._where} AND seq >= %(after)s ORDER BY dataset, seq LIMIT {FETCH_ROWS}")
         with session(self.dsn) as client:
             after = 0
             while True:
                 page = client.query_arrow(query, {**self._params, "after": after})
-                if page.num_rows == 0:
+                if page.num_rows:
+                    yield page
+                if page.num_rows < FETCH_ROWS:
                     return
-                yield arrow_to_scans(page, self.assets, self.with_marks)
                 after = int(page.column("seq")[-1].as_py()) + 1
-                if page.num_rows < self.batch_size:
-                    return
 
 
 def export_scans(path: str | Path, dsn: str | None = None, dataset: str = DEFAULT_DATASET,
