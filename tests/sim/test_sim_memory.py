@@ -1,0 +1,86 @@
+"""Peak memory against replay length, measured as the operating system sees it (the child's
+``VmHWM``), not as ``tracemalloc`` does: the readers' native memory (Arrow, the embedded ClickHouse
+engine) is where replays used to grow. Each reader streams a short and a ten times longer
+replay in a fresh process. The aim is 10% (``FLAT``); neither reader meets it yet, so the
+ClickHouse reader is held to ``GUARD``, which separates what it does now (1.16x measured:
+271 -> 316 MB; on a quiet run it has passed ``FLAT``) from the growth before the fix, when every
+page read and sorted the rest of the dataset (522 -> 847 MB, 1.62x). The Parquet reader's test
+asks for ``FLAT`` and is marked xfail (not skipped, so its numbers show) until it is flat.
+``benchmarks/bench_memory.py`` measures whole runs at 7 and 90 days."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from sim.scans.archive import write_archive
+from sim.scans.synthetic import SyntheticConfig, SyntheticScanSource
+from sim.store.scratch import scratch_database
+
+SHORT, LONG = 131_072, 1_310_720  # scans: 2 and 20 batches (row groups) of 65,536
+SLACK_MB = 8  # allocator rounding and page-cache noise between two processes
+FLAT = 1.10   # the aim: ten times the scans, at most 10% more peak memory
+GUARD = 1.30  # what the ClickHouse reader is held to until it is flat (see above)
+
+#: Streams every batch of the named source and prints the growth of the peak RSS (MB) over the
+#: peak after the source was opened: the reader's own memory, not the interpreter's.
+CHILD = """
+import json, sys
+from sim.scenario import parse_scenario
+from sim.scenario.sources import open_source
+
+def hwm():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM"):
+            return int(line.split()[1]) / 1024
+
+source = open_source(parse_scenario({"name": "memory", "data": json.loads(sys.argv[1])}, "memory").data, 1)
+before = hwm()
+scans = sum(len(b) for b in source.batches())
+print(json.dumps({"scans": scans, "growth_mb": hwm() - before}))
+"""
+
+
+def _growth(data: dict) -> float:
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    out = subprocess.run([sys.executable, "-c", CHILD, json.dumps(data)], env=env, capture_output=True, text=True,
+                         check=True, timeout=120)
+    return json.loads(out.stdout)["growth_mb"]
+
+
+def _violet(*args: str) -> None:
+    subprocess.run([sys.executable, "-m", "sim", *args], check=True, capture_output=True, timeout=120)
+
+
+@pytest.fixture(scope="module")
+def archives(tmp_path_factory: pytest.TempPathFactory) -> dict[int, Path]:
+    folder = tmp_path_factory.mktemp("memory")
+    paths = {}
+    for n in (SHORT, LONG):
+        paths[n] = folder / f"scans{n}.parquet"
+        write_archive(paths[n], SyntheticScanSource(SyntheticConfig(n_scans=n, n_assets=20), seed=3).batches())
+    return paths
+
+
+def _assert_flat(short: float, long: float, ratio: float) -> None:
+    assert long <= ratio * short + SLACK_MB, f"peak grew {short:.0f} MB -> {long:.0f} MB with 10x the scans"
+
+
+@pytest.mark.xfail(strict=False, reason="open: the Parquet reader's peak still grows about 20% from 2 to 20 "
+                   "row groups (136 -> 162 MB measured) though Arrow's own allocation holds at one row group")
+def test_parquet_reader_memory_does_not_grow_with_replay_length(archives: dict[int, Path]):
+    short, long = (_growth({"kind": "parquet", "path": str(archives[n])}) for n in (SHORT, LONG))
+    _assert_flat(short, long, FLAT)
+
+
+def test_clickhouse_reader_memory_does_not_grow_with_replay_length(archives: dict[int, Path], tmp_path: Path):
+    with scratch_database(tmp_path / "chdb", "violet_memory") as dsn:
+        _violet("db", "init", "--dsn", dsn)
+        for n in (SHORT, LONG):
+            _violet("db", "import-scans", str(archives[n]), "--dsn", dsn, "--dataset", f"scans{n}")
+        short, long = (_growth({"kind": "clickhouse", "dsn": dsn, "dataset": f"scans{n}"}) for n in (SHORT, LONG))
+    _assert_flat(short, long, GUARD)
