@@ -4,10 +4,10 @@ of 5-second scans, from a Parquet archive and from ClickHouse (embedded chDB), s
 A replay streams its scans in batches and its journal in row groups, so a 90-day run should need
 no more memory than a 7-day one (the promise: within 10%). Each run is a fresh process, measured
 with ``wait4`` (the child's own peak RSS); the last lines give, per source, the longest run's peak
-over the shortest's and whether it is within 10%. ``tests/sim/test_sim_memory.py`` runs this
-script at small sizes (``--json``) and fails when it is not. ``--dsn`` names the ClickHouse
-target (default: an embedded chDB directory under the work folder); on a server the peak is the
-client's alone.
+over the shortest's and whether it is within 10% (``--json`` writes the same for other tools).
+``--dsn`` names the ClickHouse target (default: an embedded chDB directory under the work
+folder); on a server the peak is the client's alone. ``tests/sim/test_sim_memory.py`` checks
+each reader on its own the same way, at sizes a test can afford.
 
     .venv/bin/python benchmarks/bench_memory.py [--days 7,90] [--assets 20] [--sources parquet,clickhouse]
 """
