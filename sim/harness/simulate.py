@@ -19,7 +19,6 @@ import platform
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from importlib import metadata
-from itertools import chain
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -170,8 +169,17 @@ def _peek(batches: Iterator[ScanBatch]) -> tuple[ScanBatch | None, Iterator[Scan
     """The first non-empty batch (its first scan starts the simulation), without losing it."""
     for first in batches:
         if len(first):
-            return first, chain([first], batches)
+            return first, _then(first, batches)
     return None, iter(())
+
+
+def _then(first: ScanBatch, rest: Iterator[ScanBatch]) -> Iterator[ScanBatch]:
+    """``first``, then ``rest``, holding ``first`` no longer than the feed does. (``chain([first],
+    rest)`` keeps its argument tuple, and with it the first batch, until the replay ends: one batch
+    of memory more on every run longer than two batches, a step between a 7- and a 90-day peak.)"""
+    yield first
+    del first
+    yield from rest
 
 
 class _Run:

@@ -18,7 +18,7 @@ import json
 import math
 import os
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator, TypeVar
 
 import numpy as np
 import pyarrow as pa
@@ -36,6 +36,7 @@ LOW_PREFIX = "l."
 ASSETS_KEY = b"violet.assets"
 PROVENANCE_KEY = b"violet.provenance"
 FUNDING_KEY = b"violet.funding"
+T = TypeVar("T")
 BASE_FIELDS = [
     ("ts_ms", pa.int64()),
     ("scan_number", pa.int64()),
@@ -215,19 +216,17 @@ class ParquetScanSource:
         group at a time on this thread (``iter_batches``' reader pool costs more than it gives). A
         damaged page is an ``ArchiveError`` naming the file and the row it was met at, never a bare
         decoder error."""
-        pending: list[pa.Table] = []
-        have = rows_read = 0
+        yield from regroup(self._row_groups(), self.batch_size, self._scans)
+
+    def _row_groups(self) -> Iterator[pa.Table]:
+        """Each row group in turn, let go of before the next is read (a generator's locals live
+        while it waits: kept, the spent group would sit beside the one being decoded)."""
+        rows_read = 0
         for i in range(self._file.num_row_groups):
             group = self._row_group(i, rows_read)
             rows_read += group.num_rows
-            pending.append(group)
-            have += group.num_rows
-            while have >= self.batch_size:
-                table = pa.concat_tables(pending) if len(pending) > 1 else pending[0]
-                yield self._scans(table.slice(0, self.batch_size), rows_read - have)
-                pending, have = [table.slice(self.batch_size)], have - self.batch_size
-        if have:
-            yield self._scans(pa.concat_tables(pending) if len(pending) > 1 else pending[0], rows_read - have)
+            yield group
+            del group
 
     def _row_group(self, i: int, rows_read: int) -> pa.Table:
         try:
@@ -243,6 +242,33 @@ class ParquetScanSource:
 
     def _damaged(self, row: int, exc: Exception) -> ArchiveError:
         return ArchiveError(f"{self.path}: damaged data after row {row} ({exc})")
+
+
+def regroup(tables: Iterable[pa.Table], size: int, convert: Callable[[pa.Table, int], T]) -> Iterator[T]:
+    """``convert(table, first_row)`` of consecutive tables of ``size`` rows (the last may be
+    shorter) cut from a stream of tables of any lengths: how a reader's own unit (a row group, a
+    query page) becomes the batch size a replay asks for. ``first_row`` is where the table starts
+    in the stream. A slice keeps its whole table alive, so nothing here holds a spent table: an
+    emptied remainder is dropped, and the cut is converted and its table let go before the
+    result is handed out (a generator's locals live while it waits). Held, a spent row group sat
+    beside the next one, and a ClickHouse batch's Arrow pages beside the whole replay of it."""
+    pending: list[pa.Table] = []
+    have = rows = 0
+    for table in tables:
+        pending.append(table)
+        have += table.num_rows
+        rows += table.num_rows
+        del table
+        while have >= size:
+            joined = pa.concat_tables(pending) if len(pending) > 1 else pending[0]
+            have -= size
+            pending = [joined.slice(size)] if have else []
+            converted = convert(joined.slice(0, size), rows - have - size)
+            del joined
+            yield converted
+            del converted
+    if have:
+        yield convert(pa.concat_tables(pending) if len(pending) > 1 else pending[0], rows - have)
 
 
 def _assets_from(path: Path, raw: bytes) -> tuple[str, ...]:
