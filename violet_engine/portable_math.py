@@ -56,10 +56,12 @@ def exp(x: np.ndarray) -> np.ndarray:
     x = np.asarray(x, dtype=np.float64)
     finite = np.clip(np.nan_to_num(x, nan=0.0), _EXP_MIN, _EXP_MAX)
     k = np.rint(finite * _INV_LN2)
-    r = (finite - k * _LN2_HI) - k * _LN2_LO
+    r = finite - k * _LN2_HI
+    r -= k * _LN2_LO
     p = np.full_like(r, _TAYLOR[-1])
-    for c in _TAYLOR[-2::-1]:
-        p = p * r + c
+    for c in _TAYLOR[-2::-1]:  # Horner in place: the same roundings, no temporary per step
+        p *= r
+        p += c
     out = np.ldexp(p, k.astype(np.int64))
     out[x > _EXP_MAX] = np.inf
     out[x < _EXP_MIN] = 0.0
