@@ -183,11 +183,14 @@ class Account:
         if plan.stop is not None:
             self.queue(order)
             return order
+        self._register(order)
+        self.execute(order, req.contract, plan)
+        return order
+
+    def _register(self, order: Order) -> None:
         self.orders[order.order_id] = order
         if order.client_order_id:
             self.client_ids[order.client_order_id] = order.order_id
-        self.execute(order, req.contract, plan)
-        return order
 
     def execute(self, order: Order, contract: Contract, plan: OrderPlan) -> None:
         """Trade ``order`` on arrival (placed, or a conditional order triggered) and rest what may."""
@@ -200,19 +203,11 @@ class Account:
 
     def queue(self, order: Order) -> None:
         """Book a conditional order to wait for its trigger."""
-        self.orders[order.order_id] = order
-        if order.client_order_id:
-            self.client_ids[order.client_order_id] = order.order_id
+        self._register(order)
         self.open_orders[order.order_id] = order
         self.conditional[order.order_id] = order
         self._dirty = True
         self.refresh_active(order.symbol)
-
-    def unqueue(self, order: Order) -> None:
-        """A conditional order triggered: out of the open-list until it executes."""
-        del self.open_orders[order.order_id]
-        del self.conditional[order.order_id]
-        self._dirty = True
 
     def _on_arrival(self, order: Order, contract: Contract, plan: OrderPlan) -> None:
         """Take what the quote allows: market orders fully or expire the rest; limits by their TIF."""

@@ -34,7 +34,7 @@ class StopAccount(OrderContext, Protocol):
 
     def queue(self, order: Order) -> None: ...
 
-    def unqueue(self, order: Order) -> None: ...
+    def unrest(self, order: Order) -> None: ...
 
     def execute(self, order: Order, contract: Contract, plan: OrderPlan) -> None: ...
 
@@ -63,7 +63,7 @@ def _trigger(acct: StopAccount, order: Order, contract: Contract) -> None:
     except VenueError as exc:
         acct.end_order(order, OrderStatus.EXPIRED, f"triggered, then refused: {exc.msg}")
         return
-    acct.unqueue(order)
+    acct.unrest(order)  # out of the open-list and the conditional book until it executes
     order.stop.triggered = True  # type: ignore[union-attr]
     order.quantity, order.price, order.leverage = plan.quantity, plan.price, plan.leverage
     acct.execute(order, contract, plan)

@@ -93,8 +93,8 @@ class Trading(EndpointGroup):
         order_type = params.choice("type", type, ORDER_TYPES + UNSUPPORTED_ORDER_TYPES)
         if order_type not in ORDER_TYPES:
             raise bad_request(f"order type {order_type} is not supported by this venue")
-        tif = params.choice("timeInForce", timeInForce, TIME_IN_FORCE, default=TimeInForce.GTC) \
-            if EXECUTES_AS[order_type] == OrderType.LIMIT else ""
+        rests = EXECUTES_AS[order_type] == OrderType.LIMIT
+        tif = params.choice("timeInForce", timeInForce, TIME_IN_FORCE, default=TimeInForce.GTC) if rests else ""
         qty = _positive("quantity", quantity)
         limit_price = _positive("price", price)
         trailing = order_type == OrderType.TRAILING_STOP_MARKET
@@ -105,7 +105,7 @@ class Trading(EndpointGroup):
             type=order_type,
             time_in_force=tif,
             quantity=qty,
-            price=limit_price if EXECUTES_AS[order_type] == OrderType.LIMIT else None,
+            price=limit_price if rests else None,
             reduce_only=params.flag("reduceOnly", reduceOnly),
             close_position=params.flag("closePosition", closePosition),
             client_order_id=params.client_order_id(clientOrderID, clientOrderId),

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from exchange_mock import params
-from exchange_mock.envelope import error
+from exchange_mock.envelope import error, ok
 from exchange_mock.errors import VenueError, required
 from exchange_mock.rest.routing import FIVE_PER_S, Call, Envelope, Param, Route
 from exchange_mock.venue import AccountApi
@@ -27,6 +27,7 @@ from exchange_mock.venue import AccountApi
 TTL_MS = 60 * 60 * 1000
 PATH = "/openApi/user/auth/userDataStream"
 NOT_FOUND = 404
+NO_SUCH_KEY = "listenKey does not exist or has expired"
 #: Live keys one account may hold; minting one more retires the account's oldest.
 MAX_KEYS_PER_ACCOUNT = 10
 
@@ -75,17 +76,17 @@ class ListenKeys:
     def extend(self, call: Call) -> Envelope:
         key = self._key(call)
         if not self._granted(call, key):
-            return _no_such_key()
+            return error(NOT_FOUND, NO_SUCH_KEY)
         self._grants[key].expires_ms = call.now_ms + TTL_MS
-        return {"code": 0, "msg": ""}
+        return ok()
 
     @_answered
     def delete(self, call: Call) -> Envelope:
         key = self._key(call)
         if not self._granted(call, key):
-            return _no_such_key()
+            return error(NOT_FOUND, NO_SUCH_KEY)
         del self._grants[key]
-        return {"code": 0, "msg": ""}
+        return ok()
 
     @_answered
     def create(self, call: Call) -> Envelope:
@@ -100,10 +101,6 @@ class ListenKeys:
         if not key:
             raise required("listenKey")
         return key
-
-
-def _no_such_key() -> Envelope:
-    return {"code": NOT_FOUND, "msg": "listenKey does not exist or has expired"}
 
 
 def listen_key_routes(keys: ListenKeys) -> tuple[Route, ...]:

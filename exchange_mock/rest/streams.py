@@ -30,10 +30,10 @@ from typing import Callable
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from exchange_mock.endpoints.market_history import MAX_TRADES
+from exchange_mock.endpoints.market_history import MAX_TRADES, trade_row
 from exchange_mock.rest.auth import AuthCode
 from exchange_mock.rest.host import VenueHost
-from exchange_mock.rest.listen_keys import ListenKeys
+from exchange_mock.rest.listen_keys import NO_SUCH_KEY, ListenKeys
 from exchange_mock.rest.ratelimit import Clock
 from exchange_mock.rest.stream_payloads import (Channel, Payload, Topic, TopicError, ack, frame, market_push,
                                                 parse_topic, refusal, trade_push)
@@ -46,6 +46,7 @@ STREAM_PATH = "/swap-market"
 POLICY_VIOLATION = 1008
 INTERNAL_ERROR = 1011
 PING, PONG = "Ping", "Pong"
+PING_FRAME = frame(PING)  # the same bytes on every connection and tick
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,10 +72,12 @@ class Connection:
     close_code: int = POLICY_VIOLATION
     ended: bool = False  # the end-of-stream marker is queued
 
-    def push(self, payload: Payload | str) -> None:
-        """Queue a frame from any thread; a connection whose loop is gone is simply over."""
+    def push(self, payload: Payload | str | bytes) -> None:
+        """Queue a frame (``bytes``: one already framed, shared by every listener) from any
+        thread; a connection whose loop is gone is simply over."""
+        data = payload if isinstance(payload, bytes) else frame(payload)
         try:
-            self.loop.call_soon_threadsafe(self._offer, frame(payload))
+            self.loop.call_soon_threadsafe(self._offer, data)
         except RuntimeError:  # the server's loop has closed: nobody is listening any more
             self.close_reason = self.close_reason or "server stopped"
 
@@ -154,7 +157,7 @@ class StreamHub:
         market = stepped or fills != self._public_fills
         self._public_fills = fills
         ts_ms = self.host.venue.server_time()["data"]["serverTime"]
-        built: dict[str, Payload | None] = {}  # one build per topic and push, however many listen
+        built: dict[str, bytes | None] = {}  # one frame per topic and push, however many listen
         for conn in list(self.connections):
             try:
                 if concerned(conn):
@@ -177,13 +180,14 @@ class StreamHub:
         for event in conn.watcher.changes(ts_ms, stepped):
             conn.push(event)
 
-    def _market(self, conn: Connection, built: dict[str, Payload | None]) -> None:
+    def _market(self, conn: Connection, built: dict[str, bytes | None]) -> None:
         for topic in conn.topics.values():
             if topic.channel is Channel.TRADE:
                 payload = self._trades(conn, topic)
             else:
                 if topic.data_type not in built:
-                    built[topic.data_type] = market_push(self.host.venue, topic)
+                    pushed = market_push(self.host.venue, topic)
+                    built[topic.data_type] = None if pushed is None else frame(pushed)
                 payload = built[topic.data_type]
             if payload is not None:
                 conn.push(payload)
@@ -194,8 +198,7 @@ class StreamHub:
         conn.trades_seen[topic.data_type] = len(fills)
         if len(fills) <= seen:
             return None
-        latest = self.host.venue.trades(symbol=topic.symbol, limit=str(MAX_TRADES))["data"]
-        return trade_push(topic, latest[-(len(fills) - seen):])
+        return trade_push(topic, [trade_row(f) for f in fills[max(seen, len(fills) - MAX_TRADES):]])
 
 
 class StreamEndpoint:
@@ -212,8 +215,7 @@ class StreamEndpoint:
         host, key = self.hub.host, ws.query_params.get("listenKey")
         account = None if key is None else host.run(lambda: self.hub.keys.owner(key, self.hub.clock()))
         if key is not None and account is None:
-            await ws.send_bytes(frame({"code": int(AuthCode.BAD_API_KEY),
-                                       "msg": "listenKey does not exist or has expired"}))
+            await ws.send_bytes(frame({"code": int(AuthCode.BAD_API_KEY), "msg": NO_SUCH_KEY}))
             await ws.close(POLICY_VIOLATION, "bad listenKey")
             return
         loop = asyncio.get_running_loop()
@@ -255,7 +257,7 @@ class StreamEndpoint:
             if conn.loop.time() - heard[0] > self.settings.pong_timeout_s:
                 conn.close(f"no Pong for {self.settings.pong_timeout_s} s")
                 return
-            conn.push(PING)
+            conn.push(PING_FRAME)
 
     async def _read(self, ws: WebSocket, conn: Connection, heard: list[float]) -> None:
         while True:

@@ -69,13 +69,14 @@ def first_exit_row(rule: BatchExitRule, pos: Position, batch: ScanBatch, rows: n
     if not len(checked):
         return len(rows)
     assert col is not None
+    at_rows = rows[checked]
     held = pos.scans_held + 1 + checked
-    held_ms = batch.ts_ms[rows[checked]] - pos.entry_ts_ms
-    closes = batch.prices[rows[checked], col]
+    held_ms = batch.ts_ms[at_rows] - pos.entry_ts_ms
+    closes = batch.prices[at_rows, col]
     paths = [closes]
     if walk_bar and batch.highs is not None and batch.lows is not None:
         for extreme in (batch.highs, batch.lows):
-            at = extreme[rows[checked], col]
+            at = extreme[at_rows, col]
             paths.append(np.where((at == at) & (at > 0), at, closes))
     first = len(rows)
     for prices in paths:

@@ -174,9 +174,11 @@ def record_batch_to_scans(rb: pa.RecordBatch | pa.Table, assets: tuple[str, ...]
 
 
 class ParquetScanSource:
-    """Scans from a Parquet archive, streamed in batches of ``batch_size`` rows (a ScanSource)."""
+    """Scans from a Parquet archive, streamed in batches of ``batch_size`` rows (a ScanSource).
+    With ``extremes`` false the bars' highs and lows are not read even where the archive has them
+    (a run that does not look inside the bars would carry two more price arrays for nothing)."""
 
-    def __init__(self, path: str | Path, batch_size: int = 65536) -> None:
+    def __init__(self, path: str | Path, batch_size: int = 65536, extremes: bool = True) -> None:
         self.path = Path(path)
         self.batch_size = batch_size
         try:  # a damaged footer shows as any of these (UnicodeDecodeError for a bad column name)
@@ -198,6 +200,8 @@ class ParquetScanSource:
             p + a for p in prefixes for a in self.assets if p + a not in names]
         if missing:
             raise ArchiveError(f"{self.path}: missing columns {missing[:5]}")
+        skipped = (HIGH_PREFIX, LOW_PREFIX) if self.has_extremes and not extremes else ()
+        self._columns = [n for n in schema.names if not n.startswith(skipped)] if skipped else None
 
     @property
     def num_scans(self) -> int:
@@ -230,7 +234,7 @@ class ParquetScanSource:
 
     def _row_group(self, i: int, rows_read: int) -> pa.Table:
         try:
-            return self._file.read_row_group(i, use_threads=False)
+            return self._file.read_row_group(i, columns=self._columns, use_threads=False)
         except (OSError, pa.ArrowException, TypeError, ValueError) as exc:
             raise self._damaged(rows_read, exc) from None
 

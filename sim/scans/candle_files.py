@@ -40,10 +40,9 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from sim.errors import UserError
-from sim.scans.candle_readers import (RATE_COLUMNS, SUFFIXES, TIME_COLUMNS, CandleFileError, Columns, Kind,
-                                      looks_like_funding, read_columns)
+from sim.scans.candle_readers import SUFFIXES, CandleFileError, Columns, Kind, looks_like_funding, read_columns
 
-__all__ = ["ENV_VAR", "METADATA_FILES", "RATE_COLUMNS", "SUFFIXES", "TIME_COLUMNS", "CandleFileError", "Columns",
+__all__ = ["ENV_VAR", "METADATA_FILES", "SUFFIXES", "CandleFileError", "Columns",
            "FileName", "Kind", "Series", "common_grid", "list_files", "load_kind", "looks_like_funding",
            "market_data_root", "parse_file_name", "provenance_lines", "provenance_root", "read_columns",
            "read_series", "relative_name", "timeframe_ms", "timeframe_text", "utc"]

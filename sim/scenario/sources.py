@@ -9,11 +9,11 @@ from sim.scenario.schema import CandleData, ClickHouseData, DataSource, ParquetD
 
 
 def open_source(data: DataSource, seed: int, extremes: bool = False) -> ScanSource:
-    """The scan source a scenario names; the run seed also seeds synthetic data. Candles are read
-    with their highs and lows only for a run that looks inside the bars (``extremes``): the
-    others would carry two more price arrays for nothing."""
+    """The scan source a scenario names; the run seed also seeds synthetic data. Archives and
+    candles are read with their highs and lows only for a run that looks inside the bars
+    (``extremes``): the others would carry two more price arrays for nothing."""
     if isinstance(data, ParquetData):
-        return ParquetScanSource(data.path, batch_size=data.batch_size)
+        return ParquetScanSource(data.path, batch_size=data.batch_size, extremes=extremes)
     if isinstance(data, SyntheticData):
         return SyntheticScanSource(data.config, seed=seed, batch_size=data.batch_size)
     if isinstance(data, CandleData):

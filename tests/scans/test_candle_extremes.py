@@ -256,6 +256,9 @@ def test_an_archive_round_trip_keeps_the_extremes(tmp_path: Path) -> None:
         highs, lows = (np.concatenate([getattr(b, f) for b in batches]) for f in ("highs", "lows"))
         assert np.array_equal(highs, source.highs, equal_nan=True) and np.array_equal(lows, source.lows, equal_nan=True)
     assert np.isnan(highs[0, 0]) and highs[1:, 0].tolist() == [30200.0, 30160.0, 29990.0]
+    closes_only = list(ParquetScanSource(path, extremes=False).batches())  # a run not looking inside bars
+    assert [b.highs for b in closes_only] == [None] and [b.lows for b in closes_only] == [None]
+    assert np.array_equal(closes_only[0].prices, np.concatenate([b.prices for b in batches]), equal_nan=True)
     code, _, stderr = _cli("--candles", str(tmp_path / "c"), "--vel-div", "synthetic", "--extremes",
                            "--out", str(tmp_path / "cli.parquet"))
     assert code == 0, stderr
