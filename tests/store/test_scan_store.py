@@ -66,6 +66,19 @@ def test_round_trip_is_exact_in_bounded_batches(dsn, with_marks):
     assert_same(scans, batches)
 
 
+def test_an_imported_dataset_is_one_merged_part(dsn):
+    """Five inserts make five parts; the import merges its dataset's partition into one, so a
+    first replay does not race the engine's background merges (and reads one part)."""
+    from sim.store.client import session
+    scans = awkward_scans()
+    store_scans([scans.slice(i, i + 200) for i in range(0, 1000, 200)], dsn, "parts")
+    with session(dsn) as client:
+        parts = client.command("SELECT count() FROM system.parts WHERE database = currentDatabase() "
+                               "AND table = 'scans' AND partition = 'parts' AND active")
+    assert int(parts) == 1
+    assert_same(scans, list(ClickHouseScanSource(dsn, dataset="parts").batches()))
+
+
 def test_time_range_keeps_archive_order(dsn):
     scans = awkward_scans()
     store_scans([scans], dsn, "ranged")
