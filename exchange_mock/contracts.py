@@ -74,11 +74,13 @@ class Contract:
     tick: Decimal = field(init=False)
     step: Decimal = field(init=False)
     tick_f: float = field(init=False)
+    _api: dict[str, object] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "tick", Decimal(1).scaleb(-self.price_precision))
         object.__setattr__(self, "step", Decimal(1).scaleb(-self.quantity_precision))
         object.__setattr__(self, "tick_f", float(self.tick))
+        object.__setattr__(self, "_api", self._api_row())
 
     def max_leverage(self, direction: int) -> int:
         return self.max_long_leverage if direction > 0 else self.max_short_leverage
@@ -95,6 +97,12 @@ class Contract:
         return position_value * tier.rate - tier.amount
 
     def to_api(self) -> dict[str, object]:
+        """The contract as ``/quote/contracts`` lists it: a copy of the row built once. A contract
+        is frozen and the table is parsed once per process, while every run asks for the whole
+        table several times (ccxt's ``load_markets``, the engine's start and each restart)."""
+        return dict(self._api)
+
+    def _api_row(self) -> dict[str, object]:
         return {
             "contractId": str(self.contract_id),
             "symbol": self.symbol,

@@ -62,7 +62,7 @@ class FaultPlan:
         if outage is not None:
             spec, clock = outage
             self.sink = OutageSink(CountingSink(), clock, lambda: env.now, self.probes)
-            journal.add_sink(self.sink)
+            journal.add_sink(self.sink, counts_rows=True)
             env.process(flush_every(env, journal, spec.flush_every_ms))
 
     def quiet(self) -> None:

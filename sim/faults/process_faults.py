@@ -12,9 +12,8 @@ on a timer (``flush_every_ms``) so that writes actually meet the outages.
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any, Callable, Generator
+from typing import Any, Callable, Generator, Protocol
 
-import pyarrow as pa
 import simpy
 
 from sim.execution.host import EngineHost
@@ -88,13 +87,20 @@ class CrashInjector:
                 yield from host.crash(0, restart_ms)
 
 
+class Rows(Protocol):
+    """What the simulated store reads of a journal chunk (``JournalChunk`` or a pyarrow table)."""
+
+    @property
+    def num_rows(self) -> int: ...
+
+
 class CountingSink:
     """The simulated journal store: rows received per table (a real sink is ClickHouse's)."""
 
     def __init__(self) -> None:
         self.rows: Counter[str] = Counter()
 
-    def write(self, table: str, rows: pa.Table) -> None:
+    def write(self, table: str, rows: Rows) -> None:
         self.rows[table] += rows.num_rows
 
     def flush(self) -> None:
@@ -114,13 +120,13 @@ class OutageSink:
         self._clock = clock
         self._now = now
         self._probes = probes
-        self._held: list[tuple[str, pa.Table]] = []
+        self._held: list[tuple[str, Rows]] = []
         self.outages = 0
 
     def _down(self) -> bool:
         return self.active and self._clock.active(int(self._now()))
 
-    def write(self, table: str, rows: pa.Table) -> None:
+    def write(self, table: str, rows: Rows) -> None:
         self._held.append((table, rows))
         self._deliver()
 

@@ -52,8 +52,13 @@ class SeedResult:
         return replay_command(self.scenario, self.seed)
 
     def as_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "faults": list(self.faults), "failed_expectations": list(self.failed_expectations),
-                "first_failure": self.first_failure, "replay": self.replay}
+        # Field by field rather than ``asdict``, whose deep copies were most of the cost of each
+        # streamed rewrite of swarm.json; the values are plain (the two dicts copied one level).
+        doc = {f.name: getattr(self, f.name) for f in fields(self)}
+        doc.update(faults=list(self.faults), failed_expectations=list(self.failed_expectations),
+                   first_breach=None if self.first_breach is None else dict(self.first_breach),
+                   probes=dict(self.probes), first_failure=self.first_failure, replay=self.replay)
+        return doc
 
     @classmethod
     def from_dict(cls, doc: dict[str, Any]) -> "SeedResult":

@@ -62,6 +62,30 @@ def canonical_text(rows: list[tuple], schema: pa.Schema) -> str:
     return "".join(_SEP.join(cells) + "\n" for cells in zip(*columns))
 
 
+class JournalChunk:
+    """One flushed chunk of a journal table: its rows, and their Arrow table built on first use
+    and then shared by the file and every sink. A sink that only counts rows (the simulated store
+    of a sink-outage run) reads ``num_rows``, so a swarm run builds no tables at all: building
+    them was a sixth of a crash scenario's run."""
+
+    __slots__ = ("table", "rows", "_arrow")
+
+    def __init__(self, table: str, rows: list[tuple]) -> None:
+        self.table, self.rows = table, rows
+        self._arrow: pa.Table | None = None
+
+    @property
+    def num_rows(self) -> int:
+        return len(self.rows)
+
+    def arrow(self) -> pa.Table:
+        if self._arrow is None:
+            schema = TABLES[self.table]
+            self._arrow = pa.Table.from_arrays(
+                [pa.array([r[j] for r in self.rows], type=f.type) for j, f in enumerate(schema)], schema=schema)
+        return self._arrow
+
+
 class RunJournal:
     """Buffers journal rows per table, writes ``<table>.parquet`` files, and hashes every row."""
 
@@ -72,19 +96,21 @@ class RunJournal:
         self._rows: dict[str, list[tuple]] = {name: [] for name in TABLES}
         self._hash = {name: hashlib.sha256() for name in TABLES}
         self._writers: dict[str, pq.ParquetWriter] = {}
-        self._sinks: list[Any] = []
-        self._money = {name: tuple(f.type == MONEY for f in schema) for name, schema in TABLES.items()}
+        self._sinks: list[tuple[Any, bool]] = []  # (sink, whether it takes the chunk rather than a table)
+        self._money = {name: tuple(j for j, f in enumerate(schema) if f.type == MONEY) for name, schema in TABLES.items()}
         self._names = {name: tuple(schema.names) for name, schema in TABLES.items()}
         self._hashed = {name: 0 for name in TABLES}  # rows of the buffer already in the hash
 
-    def add_sink(self, sink: Any) -> None:
-        """Also deliver every flushed chunk to ``sink.write(table, pyarrow.Table)``."""
-        self._sinks.append(sink)
+    def add_sink(self, sink: Any, *, counts_rows: bool = False) -> None:
+        """Also deliver every flushed chunk to ``sink.write(table, pyarrow.Table)``; with
+        ``counts_rows`` the sink reads only ``num_rows`` and is given the ``JournalChunk``."""
+        self._sinks.append((sink, counts_rows))
 
     def append(self, table: str, row: Mapping[str, Any]) -> None:
-        values = tuple(money(row[name]) if is_money else row[name]
-                       for name, is_money in zip(self._names[table], self._money[table]))
-        self._rows[table].append(values)
+        values = [row[name] for name in self._names[table]]
+        for j in self._money[table]:  # the money columns' positions
+            values[j] = money(values[j])
+        self._rows[table].append(tuple(values))
         self.counts[table] += 1
         if len(self._rows[table]) >= self.flush_rows:
             self._flush_table(table)
@@ -109,16 +135,14 @@ class RunJournal:
         self._rows[table] = []
         if self.out_dir is None and not self._sinks:
             return  # hashed and counted; no file and no sink to build a table for (a swarm run)
-        schema = TABLES[table]
-        arrow = pa.Table.from_arrays(
-            [pa.array([r[j] for r in rows], type=f.type) for j, f in enumerate(schema)], schema=schema)
+        chunk = JournalChunk(table, rows)
         if self.out_dir is not None:
             writer = self._writers.get(table)
             if writer is None:
-                writer = self._writers[table] = pq.ParquetWriter(str(self.out_dir / f"{table}.parquet"), schema)
-            writer.write_table(arrow)
-        for sink in self._sinks:
-            sink.write(table, arrow)
+                writer = self._writers[table] = pq.ParquetWriter(str(self.out_dir / f"{table}.parquet"), TABLES[table])
+            writer.write_table(chunk.arrow())
+        for sink, counts_rows in self._sinks:
+            sink.write(table, chunk if counts_rows else chunk.arrow())
 
     def close(self) -> str:
         """Flush everything, write empty tables that saw no rows, and return the journal hash."""

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import math
-from itertools import accumulate
 from typing import Iterator
 
 import numpy as np
@@ -85,8 +84,12 @@ class SyntheticConfig(BaseModel):
 def _ar1(x0: float, phi: float, shocks: np.ndarray) -> np.ndarray:
     """``x[i] = phi * x[i-1] + shocks[i]`` from ``x[-1] = x0``, evaluated strictly in order so that
     splitting the shocks across batches gives bit-identical values."""
-    out = np.fromiter(accumulate(shocks.tolist(), lambda a, e: phi * a + e, initial=x0), np.float64, len(shocks) + 1)
-    return out[1:]
+    values, x = [], x0
+    append = values.append
+    for shock in shocks.tolist():  # a plain loop: a third faster than accumulate with a lambda
+        x = phi * x + shock
+        append(x)
+    return np.array(values, dtype=np.float64)
 
 
 class VelDivProcess:
