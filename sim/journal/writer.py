@@ -8,6 +8,7 @@ hashed in one update per chunk: the same bytes in the same order as row by row.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 from decimal import ROUND_HALF_EVEN, Decimal
 from pathlib import Path
@@ -54,11 +55,18 @@ def _canonical_for(kind: pa.DataType) -> Callable[[Any], str]:
     return canonical
 
 
+@functools.lru_cache(maxsize=64)
+def _converters(schema: pa.Schema) -> tuple[Callable[[Any], str], ...]:
+    """A schema's column converters, once: a run whose journal flushes on a timer (a sink outage)
+    hashes hundreds of chunks of a few rows, where choosing them per chunk was most of the work."""
+    return tuple(_canonical_for(f.type) for f in schema)
+
+
 def canonical_text(rows: list[tuple], schema: pa.Schema) -> str:
     """The canonical text of ``rows``: each row's cells joined by US, one line per row."""
     if not rows:
         return ""
-    columns = [list(map(_canonical_for(f.type), col)) for f, col in zip(schema, zip(*rows))]
+    columns = [list(map(convert, col)) for convert, col in zip(_converters(schema), zip(*rows))]
     return "".join(_SEP.join(cells) + "\n" for cells in zip(*columns))
 
 

@@ -55,3 +55,24 @@ def test_a_typo_in_a_request_kind_is_refused_with_its_key_path():
         parse_scenario({**base, "faults": [{"kind": "lost_response", "rate": 0.1, "requests": ["place_ordr"]}]},
                        "t.yaml")
     assert "faults.0.requests.0" in str(err.value)
+
+
+@pytest.mark.parametrize("jitter_ms", [1, 30, 1_000, 2**33])
+def test_jitter_drawn_in_blocks_is_the_jitter_drawn_one_by_one(jitter_ms: int):
+    """The model draws its jitter JITTER_BLOCK at a time; every request must get the value a draw
+    per request gives (across several block boundaries, per-kind bases included)."""
+    import numpy as np
+
+    from sim.kernel.latency import JITTER_BLOCK, LatencyConfig, LatencyModel
+    from sim.kernel.requests import RequestKind
+    from sim.rng import RngStreams
+
+    config = LatencyConfig(default_ms=20, per_kind={RequestKind.PLACE_ORDER: 250}, jitter_ms=jitter_ms)
+    model = LatencyModel(config, RngStreams(9).stream("latency"))
+    reference = RngStreams(9).stream("latency")
+    kinds = [RequestKind.PLACE_ORDER, RequestKind.POSITIONS, RequestKind.BALANCE]
+    for i in range(3 * JITTER_BLOCK + 7):
+        kind = kinds[i % 3]
+        base = 250 if kind is RequestKind.PLACE_ORDER else 20
+        assert model.one_way(kind) == base + int(reference.integers(0, jitter_ms + 1)), i
+    assert isinstance(model.one_way(kinds[0]), int) and not isinstance(model.one_way(kinds[0]), np.integer)
