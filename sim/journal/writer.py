@@ -62,11 +62,25 @@ def _converters(schema: pa.Schema) -> tuple[Callable[[Any], str], ...]:
     return tuple(_canonical_for(f.type) for f in schema)
 
 
+#: ``canonical`` of a value of exactly this type (not a subclass: a numpy float's repr differs).
+_PLAIN: dict[type, Callable[[Any], str]] = {float: float.__repr__, int: int.__repr__, str: str.__str__}
+
+
+def _cells(convert: Callable[[Any], str], column: tuple) -> list[str]:
+    """``convert`` over a column; a column of one plain type is mapped by that type's own
+    method, without a Python call per cell (the same text: see ``_PLAIN``)."""
+    first = type(column[0])
+    plain = _PLAIN.get(first)
+    if plain is not None and set(map(type, column)) == {first}:
+        return list(map(plain, column))
+    return list(map(convert, column))
+
+
 def canonical_text(rows: list[tuple], schema: pa.Schema) -> str:
     """The canonical text of ``rows``: each row's cells joined by US, one line per row."""
     if not rows:
         return ""
-    columns = [list(map(convert, col)) for convert, col in zip(_converters(schema), zip(*rows))]
+    columns = [_cells(convert, col) for convert, col in zip(_converters(schema), zip(*rows))]
     return "".join(_SEP.join(cells) + "\n" for cells in zip(*columns))
 
 

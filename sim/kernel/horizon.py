@@ -17,9 +17,13 @@ from violet_engine import ScanBatch
 
 
 def first_true(hit: np.ndarray) -> int:
-    """Index of the first True (``len(hit)``: none)."""
-    i = int(np.argmax(hit)) if len(hit) else 0
-    return i if len(hit) and hit[i] else len(hit)
+    """Index of the first True (``len(hit)``: none). Called several times per jump: the array's
+    own ``argmax``, not ``np.argmax``'s Python wrapper around it."""
+    n = len(hit)
+    if n == 0:
+        return 0
+    i = int(hit.argmax())
+    return i if hit[i] else n
 
 
 def first_trigger(batch: ScanBatch, rows: np.ndarray, cols: dict[str, int], triggers: Iterable[Trigger],
